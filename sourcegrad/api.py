@@ -1,0 +1,79 @@
+"""The public entry points: grad, value_and_grad, source -- and the cache behind them."""
+from __future__ import annotations
+
+import functools
+import threading
+import weakref
+
+from .compiler import Options, compile_gradient, resolve_wrt
+
+_cache: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
+_lock = threading.RLock()
+
+
+def grad(f=None, wrt=0, *, optimize=True, verbose=False):
+    """Return a function that computes the gradient of ``f``'s scalar result.
+
+    The gradient function has ``f``'s signature (defaults included). ``wrt`` picks the
+    arguments: an int position, a parameter name, or a tuple of those (then a tuple of
+    gradients is returned). Each gradient has the shape and float dtype of its argument; a
+    Python number gives a float. Use as ``grad(f)``, ``@grad`` or ``@grad(wrt=("W", "b"))``.
+
+    >>> import numpy as np, sourcegrad
+    >>> def f(x):
+    ...     return np.sum(np.sin(x) * x)
+    >>> df = sourcegrad.grad(f)
+    >>> float(df(np.array([0.0, 1.0]))[1].round(6))
+    1.381773
+    """
+    if f is None:
+        return functools.partial(grad, wrt=wrt, optimize=optimize, verbose=verbose)
+    return _build(f, wrt, with_value=False, optimize=optimize, verbose=verbose)
+
+
+def value_and_grad(f=None, wrt=0, *, optimize=True, verbose=False):
+    """Like :func:`grad`, but the function returns ``(f(*args), gradient)`` from one sweep."""
+    if f is None:
+        return functools.partial(value_and_grad, wrt=wrt, optimize=optimize, verbose=verbose)
+    return _build(f, wrt, with_value=True, optimize=optimize, verbose=verbose)
+
+
+def source(df) -> str:
+    """The generated Python source of a gradient function made by sourcegrad."""
+    text = getattr(df, "__sourcegrad_source__", None)
+    if text is None:
+        raise TypeError(f"{df!r} was not made by sourcegrad.grad or sourcegrad.value_and_grad")
+    return text
+
+
+def clear_cache() -> None:
+    """Forget every compiled gradient (the next grad(f) transforms again)."""
+    with _lock:
+        _cache.clear()
+
+
+def _build(f, wrt, *, with_value, optimize, verbose):
+    names, single = resolve_wrt(f, wrt)
+    options = Options(names, single, with_value, optimize, verbose)
+    key = (getattr(f, "__code__", None), options)
+    try:
+        per_fn = _cache.get(f)
+    except TypeError:  # not weak-referenceable: no cache
+        per_fn = None
+    if per_fn is not None:
+        hit = per_fn.get(key)
+        if hit is not None and not verbose:
+            return hit
+    with _lock:
+        per_fn = _cache.get(f) if per_fn is None else per_fn
+        if per_fn is not None and key in per_fn and not verbose:
+            return per_fn[key]
+        compiled = compile_gradient(f, options)
+        df = compiled.function
+        df.__sourcegrad_source__ = compiled.source
+        df.__sourcegrad_of__ = f
+        try:
+            _cache.setdefault(f, {})[key] = df
+        except TypeError:
+            pass
+        return df

@@ -1,0 +1,89 @@
+"""Pass 4: activity analysis -- which values need adjoint code at all.
+
+A variable is *varied* if it depends, through differentiable operations, on an argument being
+differentiated; it is *useful* if the returned value depends on it. Only variables that are
+both -- *active* -- get adjoints. Everything else (shapes, loop counters, masks, values the
+output ignores) runs in the forward sweep only, and costs nothing in the backward sweep.
+
+The analysis is flow-insensitive (a name is active if any of its definitions is), which is
+exact for the renamed straight-line code the normalizer produces and safe everywhere else.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gast
+
+from .primitives import classify
+from .resolve import Scope
+
+
+@dataclass
+class Activity:
+    varied: set[str]
+    useful: set[str]
+
+    def active(self, name: str) -> bool:
+        return name in self.varied and name in self.useful
+
+    def active_node(self, node) -> bool:
+        return isinstance(node, gast.Name) and self.active(node.id)
+
+
+def definitions(body: list):
+    """Yield (targets, value, statement) for every binding in ``body``, nested ones included."""
+    for stmt in body:
+        if isinstance(stmt, gast.Assign):
+            target = stmt.targets[0]
+            if isinstance(target, gast.Name):
+                yield [target.id], stmt.value, stmt
+            elif isinstance(target, (gast.Tuple, gast.List)):
+                yield [e.id for e in target.elts if isinstance(e, gast.Name)], stmt.value, stmt
+            elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+                # x[i] = v: x now also depends on v (and on its own old value)
+                yield [target.value.id], gast.Tuple(elts=[target.value, stmt.value],
+                                                   ctx=gast.Load()), stmt
+        elif isinstance(stmt, gast.For):
+            if isinstance(stmt.target, gast.Name):
+                yield [stmt.target.id], stmt.iter, stmt
+            yield from definitions(stmt.body)
+            yield from definitions(stmt.orelse)
+        elif isinstance(stmt, gast.While):
+            yield from definitions(getattr(stmt, "sg_test_prelude", []))
+            yield from definitions(stmt.body)
+            yield from definitions(stmt.orelse)
+        elif isinstance(stmt, gast.If):
+            yield from definitions(stmt.body)
+            yield from definitions(stmt.orelse)
+
+
+def analyze(body: list, wrt: list[str], outputs: list[str], scope: Scope) -> Activity:
+    defs = [(targets, classify(value, scope), stmt) for targets, value, stmt in definitions(body)]
+    flows = []  # (target names, operand names)
+    for targets, op, _ in defs:
+        sources = [n.id for arg in op.operands() for n in gast.walk(arg)
+                   if isinstance(n, gast.Name)]
+        flows.append((targets, sources))
+
+    varied = set(wrt)
+    changed = True
+    while changed:
+        changed = False
+        for targets, sources in flows:
+            if any(s in varied for s in sources):
+                for t in targets:
+                    if t not in varied:
+                        varied.add(t)
+                        changed = True
+
+    useful = set(outputs)
+    changed = True
+    while changed:
+        changed = False
+        for targets, sources in flows:
+            if any(t in useful for t in targets):
+                for s in sources:
+                    if s not in useful:
+                        useful.add(s)
+                        changed = True
+    return Activity(varied, useful)

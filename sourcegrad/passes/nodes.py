@@ -1,0 +1,82 @@
+"""Small constructors for the gast nodes the passes build (one place for gast's field lists)."""
+from __future__ import annotations
+
+import copy
+
+import gast
+
+COMMENT_PREFIX = "\x00#"  # marks a string statement that code generation turns into a comment
+
+
+def load(name: str) -> gast.Name:
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def store(name: str) -> gast.Name:
+    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def const(value) -> gast.Constant:
+    return gast.Constant(value=value, kind=None)
+
+
+def assign(target: str | gast.expr, value: gast.expr, origin=None) -> gast.Assign:
+    node = gast.Assign(targets=[store(target) if isinstance(target, str) else target],
+                       value=value, type_comment=None)
+    if origin is not None:
+        node.sg_origin = origin
+    return node
+
+
+def call(func: gast.expr | str, *args: gast.expr, **keywords: gast.expr) -> gast.Call:
+    if isinstance(func, str):
+        func = load(func)
+    return gast.Call(func=func, args=list(args),
+                     keywords=[gast.keyword(arg=k, value=v) for k, v in keywords.items()])
+
+
+def attr(value: gast.expr, name: str) -> gast.Attribute:
+    return gast.Attribute(value=value, attr=name, ctx=gast.Load())
+
+
+def binop(left: gast.expr, op: gast.operator, right: gast.expr) -> gast.BinOp:
+    return gast.BinOp(left=left, op=op, right=right)
+
+
+def tuple_(elts, ctx=None) -> gast.Tuple:
+    return gast.Tuple(elts=list(elts), ctx=ctx or gast.Load())
+
+
+def comment(text: str) -> gast.Expr:
+    """A statement that code generation prints as ``# text``."""
+    return gast.Expr(value=const(COMMENT_PREFIX + " " + text))
+
+
+def is_comment(node) -> bool:
+    return (isinstance(node, gast.Expr) and isinstance(node.value, gast.Constant)
+            and isinstance(node.value.value, str) and node.value.value.startswith(COMMENT_PREFIX))
+
+
+def function(name: str, args: gast.arguments, body: list) -> gast.FunctionDef:
+    return gast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
+                            type_comment=None, type_params=[])
+
+
+def positional_args(names) -> gast.arguments:
+    return gast.arguments(args=[gast.Name(n, gast.Param(), None, None) for n in names],
+                          posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
+                          kwarg=None, defaults=[])
+
+
+def clone(node):
+    """A deep copy that keeps the annotations passes hang on nodes (sg_*)."""
+    return copy.deepcopy(node)
+
+
+def names_in(node) -> set[str]:
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+
+
+def loaded_names(node) -> list[str]:
+    return [n.id for n in gast.walk(node)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]

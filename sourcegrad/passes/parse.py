@@ -1,0 +1,114 @@
+"""Pass 1: from a live function to its gast tree, with a map back to the user's file."""
+from __future__ import annotations
+
+import inspect
+import textwrap
+from dataclasses import dataclass
+
+import gast
+
+from ..errors import Location, TransformError
+
+
+@dataclass
+class SourceInfo:
+    """The user's function as text: enough to locate any node in its file."""
+
+    function: object
+    filename: str
+    first_line: int  # file line number of the parsed text's line 1
+    indent: int  # columns removed by dedent
+    lines: list[str]  # the dedented text, split into lines
+
+    @property
+    def name(self) -> str:
+        return getattr(self.function, "__qualname__", getattr(self.function, "__name__", "?"))
+
+    def locate(self, node) -> Location:
+        lineno = getattr(node, "lineno", None) or 1
+        col = getattr(node, "col_offset", 0) or 0
+        end_col = getattr(node, "end_col_offset", None)
+        if getattr(node, "end_lineno", lineno) != lineno:
+            end_col = None
+        text = self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else ""
+        return Location(self.filename, self.first_line + lineno - 1, col + self.indent,
+                        None if end_col is None else end_col + self.indent,
+                        " " * self.indent + text, self.name)
+
+    def line_of(self, node) -> str:
+        """The user's statement as one stripped line (for ``# grad of:`` comments)."""
+        lineno = getattr(node, "lineno", None)
+        if not lineno or lineno > len(self.lines):
+            return ""
+        end = getattr(node, "end_lineno", lineno) or lineno
+        text = " ".join(line.strip() for line in self.lines[lineno - 1:end])
+        return text
+
+    def error(self, node, message: str, hint: str = "") -> TransformError:
+        return TransformError(message, self.locate(node), hint)
+
+
+def parse_function(fn) -> tuple[gast.FunctionDef, SourceInfo]:
+    """Parse ``fn``'s source into a gast FunctionDef (decorators removed)."""
+    name = getattr(fn, "__qualname__", repr(fn))
+    if not inspect.isfunction(fn):
+        kind = "a builtin or C function" if inspect.isbuiltin(fn) or not hasattr(fn, "__code__") \
+            else type(fn).__name__
+        raise TransformError(
+            f"cannot differentiate {name}: it is {kind}, which has no Python source",
+            hint="Differentiate a Python function that calls it, and give the callable a rule "
+                 "with sourcegrad.extend.defvjp(...) if it needs a gradient.")
+    try:
+        lines, first_line = inspect.getsourcelines(fn)
+        filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
+    except (OSError, TypeError) as exc:
+        raise TransformError(
+            f"cannot differentiate {name}: its source code is not available ({exc})",
+            hint="sourcegrad reads the function's source; define it in a file or a notebook "
+                 "cell rather than with exec() or in the interactive prompt.") from None
+    text = "".join(lines)
+    dedented = textwrap.dedent(text)
+    indent = _indent(text) - _indent(dedented)
+    info = SourceInfo(fn, filename, max(first_line, 1), indent, dedented.splitlines())
+    try:
+        module = gast.parse(dedented)
+    except SyntaxError:
+        module = None
+    node = _find_def(module, fn, info) if module is not None else None
+    if node is None:
+        raise TransformError(
+            f"cannot differentiate {name}: its source could not be isolated "
+            "(a lambda inside a larger expression?)",
+            hint="Write the function with def, or assign the lambda to a name on its own line.")
+    node.decorator_list = []
+    return node, info
+
+
+def _indent(text: str) -> int:
+    for line in text.splitlines():
+        if line.strip():
+            return len(line) - len(line.lstrip())
+    return 0
+
+
+def _find_def(module, fn, info: SourceInfo):
+    code = fn.__code__
+    if code.co_name != "<lambda>":
+        for node in module.body:
+            if isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)) and \
+                    node.name == code.co_name:
+                return node
+        return None
+    lambdas = [n for n in gast.walk(module) if isinstance(n, gast.Lambda)]
+    if len(lambdas) != 1:
+        if lambdas:
+            raise info.error(lambdas[1], f"cannot tell which of {len(lambdas)} lambdas on this "
+                             "line to differentiate",
+                             hint="Give each lambda its own line, or write it with def.")
+        return None
+    lam = lambdas[0]
+    ret = gast.Return(value=lam.body)
+    gast.copy_location(ret, lam.body)
+    node = gast.FunctionDef(name="<lambda>", args=lam.args, body=[ret], decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+    return gast.copy_location(node, lam)

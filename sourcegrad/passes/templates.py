@@ -1,0 +1,184 @@
+"""Inline a rule's template at one call site.
+
+The rule ``def multiply(g, ans, x, y): return g * y, g * x`` applied to ``z = a * b`` with the
+adjoint of ``z`` called ``dz`` gives the contributions ``dz * b`` (to ``a``) and ``dz * a`` (to
+``b``): parameters become the call's operands, ``g`` the result's adjoint, ``ans`` the result,
+names local to the rule get fresh names, and the rule module's globals (``np``, runtime
+helpers) are bound to names the generated code can reach.
+"""
+from __future__ import annotations
+
+import builtins
+import inspect
+
+import gast
+
+from ..rules import Rule
+from . import nodes
+from .naming import Namer
+from .resolve import Scope
+
+_LITERALS = (type(None), bool, int, float, complex, str)
+
+
+class Binder:
+    """Gives generated code a name for every runtime object a template refers to."""
+
+    def __init__(self, scope: Scope, namer: Namer, locals_: set[str]):
+        self.scope = scope
+        self.namer = namer
+        self.locals = locals_
+
+    def name_for(self, obj, preferred: str) -> str:
+        if preferred not in self.locals and self.scope.lookup(preferred) is obj:
+            return preferred  # the user's code already calls it that (e.g. ``np``)
+        if getattr(builtins, preferred, None) is obj and preferred not in self.locals \
+                and preferred not in self.scope.globals and preferred not in self.scope.closure:
+            return preferred
+        return self.namer.helper(obj, preferred)
+
+    def value(self, obj, preferred: str):
+        """A node evaluating to ``obj``: a literal when it is one, else a bound name."""
+        if isinstance(obj, _LITERALS) or (isinstance(obj, tuple) and
+                                          all(isinstance(o, _LITERALS) for o in obj)):
+            if isinstance(obj, tuple):
+                return nodes.tuple_(nodes.const(o) for o in obj)
+            return nodes.const(obj)
+        return nodes.load(self.name_for(obj, preferred))
+
+
+def bind_arguments(rule: Rule, args: list, keywords: dict, binder: Binder, error) -> dict:
+    """Map the rule's parameter names to operand nodes (defaults filled in)."""
+    try:
+        bound = rule.signature.bind(*args, **keywords)
+    except TypeError as exc:
+        raise error(f"the call does not match the signature of the rule for "
+                    f"{rule.name}{rule.signature}: {exc}",
+                    "Call it the way numpy documents it, or register a rule that accepts "
+                    "these arguments with sourcegrad.extend.defvjp.")
+    mapping = {}
+    for name, param in rule.signature.parameters.items():
+        if name in bound.arguments:
+            value = bound.arguments[name]
+            if param.kind is inspect.Parameter.VAR_POSITIONAL:
+                value = nodes.tuple_(value)
+            mapping[name] = value
+        elif param.default is not inspect.Parameter.empty:
+            mapping[name] = binder.value(param.default, name)
+        elif param.kind is inspect.Parameter.VAR_POSITIONAL:
+            mapping[name] = nodes.tuple_([])
+    return mapping
+
+
+def instantiate(rule: Rule, operands: dict, g, ans, wanted: set[int], binder: Binder):
+    """Statements and per-input contributions of ``rule`` at one site.
+
+    ``operands`` maps parameter names to nodes, ``g`` and ``ans`` are nodes, ``wanted`` holds
+    the input positions whose adjoint is needed. Returns ``(prelude, [(position, expr)])``.
+    """
+    _, prelude, outputs = rule.parts()
+    template_globals = rule.globals()
+    renames: dict[str, str] = {}
+    for stmt in prelude:
+        for target in stmt.targets:
+            renames[target.id] = binder.namer.fresh(target.id)
+    substitution = dict(operands, g=g, ans=ans)
+
+    class Substitute(gast.NodeTransformer):
+        """Replace template names in one pass (replacements are never revisited)."""
+
+        def visit_Name(self, node):
+            if node.id in substitution and isinstance(node.ctx, gast.Load):
+                return nodes.clone(substitution[node.id])
+            if node.id in renames:
+                return gast.Name(renames[node.id], node.ctx, None, None)
+            if node.id in template_globals:
+                return nodes.load(binder.name_for(template_globals[node.id], node.id))
+            if hasattr(builtins, node.id):
+                return nodes.load(binder.name_for(getattr(builtins, node.id), node.id))
+            return node
+
+    def substitute(node):
+        return Substitute().visit(nodes.clone(node))
+
+    statements = []
+    for stmt in prelude:
+        new = substitute(stmt)
+        statements.append(new)
+    contributions = []
+    for position in sorted(wanted):
+        expr = outputs[position] if position < len(outputs) else None
+        if expr is None:
+            continue
+        expr = simplify(substitute(expr))
+        if rule.broadcast and _may_broadcast(rule, operands, position, expr):
+            from .. import runtime
+            expr = nodes.call(binder.name_for(runtime.unbroadcast, "unbroadcast"), expr,
+                              nodes.clone(operands[rule.params[position]]))
+        contributions.append((position, expr))
+    return statements, contributions
+
+
+def _may_broadcast(rule: Rule, operands: dict, position: int, expr) -> bool:
+    """False when broadcasting provably did not change the operand's shape.
+
+    Against Python number literals an operand keeps its shape; a constant adjoint (from the
+    seed) stands for a size-1 value, which sums to itself.
+    """
+    if isinstance(expr, gast.Constant):
+        return False
+    others = [operands[p] for i, p in enumerate(rule.params) if i != position and p in operands]
+    return not all(_number(o) is not None or (isinstance(o, gast.Constant) and o.value is None)
+                   for o in others)
+
+
+def simplify(node):
+    """Fold the constants templates produce at the output (the seed 1.0, ``y - 1`` for a
+    literal ``y``), so ``y = x ** 2`` under the seed yields ``2 * x``, not ``1.0 * 2 * x ** 1``.
+
+    A result that would fold to a bare variable keeps its multiplication: the gradient must not
+    alias a value the user can see.
+    """
+    folded = _Fold().visit(node)
+    if isinstance(folded, gast.Name) and not isinstance(node, gast.Name):
+        return node
+    return folded
+
+
+_ARITH = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
+          gast.Mult: lambda a, b: a * b, gast.Div: lambda a, b: a / b}
+
+
+def _number(node):
+    if isinstance(node, gast.Constant) and type(node.value) in (int, float):
+        return node.value
+    return None
+
+
+class _Fold(gast.NodeTransformer):
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        value = _number(node.operand)
+        if isinstance(node.op, gast.USub) and value is not None:
+            return nodes.const(-value)
+        return node
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right = _number(node.left), _number(node.right)
+        op = type(node.op)
+        if left is not None and right is not None and op in _ARITH:
+            if not (op is gast.Div and right == 0):
+                return nodes.const(_ARITH[op](left, right))
+        if op is gast.Mult:
+            if left == 1:
+                return node.right
+            if right == 1:
+                return node.left
+        if op is gast.Div and right == 1:
+            return node.left
+        if op is gast.Pow and right == 1:
+            return node.left
+        if op is gast.Pow and right == 0:
+            return nodes.const(1.0)
+        return node

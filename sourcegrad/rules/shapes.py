@@ -1,0 +1,173 @@
+"""Rules of shape and indexing functions: each adjoint is the inverse reshuffle of ``g``.
+
+Functions that only move elements (reshape, transpose, flip, roll, ...) send ``g`` back the same
+way; functions that copy elements (tile, repeat, broadcast_to, pad, take) add the copies' ``g``
+back up; ``sort`` sends ``g`` back through the (stable) sorting permutation. Subscripts
+(``x[i]``, fancy and boolean indices, ``None``, ``...``) are the compiler's; their adjoint is
+``runtime.subscript_adjoint``.
+"""
+import numpy as np
+
+from ..runtime import (diag_adjoint, diagonal_adjoint, inverse_permutation, pad_adjoint,
+                       repeat_adjoint, sort_adjoint, take_adjoint, take_along_axis_adjoint,
+                       tile_adjoint, trace_adjoint, unbroadcast)
+from ._compat import available
+from .table import defvjp
+
+# -- moving elements ----------------------------------------------------------------------------
+
+
+@defvjp(np.reshape)
+def reshape(g, ans, a, shape=None, order="C", newshape=None, copy=None):
+    return np.reshape(g, np.shape(a))
+
+
+@defvjp(np.ndarray.reshape, notes="the method: x.reshape(2, 3) or x.reshape((2, 3))")
+def reshape_method(g, ans, a, *shape, order="C"):
+    return np.reshape(g, np.shape(a))
+
+
+@defvjp(np.ravel, np.ndarray.flatten, np.ndarray.ravel)
+def ravel(g, ans, a, order="C"):
+    return np.reshape(g, np.shape(a))
+
+
+@defvjp(np.squeeze)
+def squeeze(g, ans, a, axis=None):
+    return np.reshape(g, np.shape(a))
+
+
+@defvjp(np.expand_dims)
+def expand_dims(g, ans, a, axis):
+    return np.reshape(g, np.shape(a))
+
+
+@defvjp(np.transpose, *available(np, "permute_dims"))
+def transpose(g, ans, a, axes=None):
+    return np.transpose(g, inverse_permutation(axes))
+
+
+@defvjp(np.ndarray.transpose, notes="the method: x.transpose(1, 0, 2) or x.transpose((1, 0, 2))")
+def transpose_method(g, ans, a, *axes):
+    return np.transpose(g, inverse_permutation(axes))
+
+
+@defvjp(*available(np, "matrix_transpose", "linalg.matrix_transpose"))
+def matrix_transpose(g, ans, x):
+    return np.swapaxes(g, -1, -2)
+
+
+@defvjp(np.swapaxes)
+def swapaxes(g, ans, a, axis1, axis2):
+    return np.swapaxes(g, axis1, axis2)
+
+
+@defvjp(np.moveaxis)
+def moveaxis(g, ans, a, source, destination):
+    return np.moveaxis(g, destination, source)
+
+
+@defvjp(np.flip)
+def flip(g, ans, m, axis=None):
+    return np.flip(g, axis)
+
+
+@defvjp(np.fliplr)
+def fliplr(g, ans, m):
+    return np.fliplr(g)
+
+
+@defvjp(np.flipud)
+def flipud(g, ans, m):
+    return np.flipud(g)
+
+
+@defvjp(np.rot90)
+def rot90(g, ans, m, k=1, axes=(0, 1)):
+    return np.rot90(g, -k, axes)
+
+
+@defvjp(np.roll)
+def roll(g, ans, a, shift, axis=None):
+    return np.roll(g, np.negative(shift), axis)
+
+
+@defvjp(np.sort, notes="g follows the stable sorting permutation; ties keep their order")
+def sort(g, ans, a, axis=-1, kind=None, order=None, stable=None):
+    return sort_adjoint(g, a, axis)
+
+
+# -- copying elements -----------------------------------------------------------------------------
+
+
+@defvjp(np.broadcast_to)
+def broadcast_to(g, ans, array, shape, subok=False):
+    return unbroadcast(g, array)
+
+
+@defvjp(np.tile)
+def tile(g, ans, A, reps):
+    return tile_adjoint(g, A, reps)
+
+
+@defvjp(np.repeat)
+def repeat(g, ans, a, repeats, axis=None):
+    return repeat_adjoint(g, a, repeats, axis)
+
+
+@defvjp(np.pad, notes="modes that copy elements: constant, edge, reflect, symmetric, wrap")
+def pad(g, ans, array, pad_width, mode="constant", constant_values=0, reflect_type="even"):
+    return pad_adjoint(g, array, pad_width, mode, reflect_type)
+
+
+@defvjp(np.take, notes="repeated indices add up")
+def take(g, ans, a, indices, axis=None, out=None, mode="raise"):
+    return take_adjoint(g, a, indices, axis, mode)
+
+
+@defvjp(np.take_along_axis, notes="repeated indices add up")
+def take_along_axis(g, ans, arr, indices, axis=-1):
+    return take_along_axis_adjoint(g, arr, indices, axis)
+
+
+# -- triangles and diagonals ----------------------------------------------------------------------
+
+
+@defvjp(np.triu)
+def triu(g, ans, m, k=0):
+    return np.triu(g, k)
+
+
+@defvjp(np.tril)
+def tril(g, ans, m, k=0):
+    return np.tril(g, k)
+
+
+@defvjp(np.diag, notes="both directions: vector to matrix and matrix to diagonal")
+def diag(g, ans, v, k=0):
+    return diag_adjoint(g, v, k)
+
+
+@defvjp(np.diagflat)
+def diagflat(g, ans, v, k=0):
+    return np.reshape(np.diagonal(g, k), np.shape(v))
+
+
+@defvjp(np.diagonal)
+def diagonal(g, ans, a, offset=0, axis1=0, axis2=1):
+    return diagonal_adjoint(g, a, offset, axis1, axis2)
+
+
+@defvjp(*available(np, "linalg.diagonal"), notes="over the last two axes")
+def linalg_diagonal(g, ans, x, offset=0):
+    return diagonal_adjoint(g, x, offset, -2, -1)
+
+
+@defvjp(np.trace)
+def trace(g, ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    return trace_adjoint(g, a, offset, axis1, axis2)
+
+
+@defvjp(*available(np, "linalg.trace"), notes="over the last two axes")
+def linalg_trace(g, ans, x, offset=0, dtype=None):
+    return trace_adjoint(g, x, offset, -2, -1)

@@ -1,0 +1,230 @@
+"""The one table of derivative rules.
+
+A rule is a small Python function whose body reads like the math::
+
+    @defvjp(np.sin, math.sin)
+    def sin(g, ans, x):
+        return g * np.cos(x)
+
+``g`` is the adjoint (cotangent) of the result, ``ans`` the result itself, and the remaining
+parameters mirror the primitive's own signature, keyword names and defaults included. The body
+returns one expression per positional input: a tuple when there are several, ``None`` where an
+input has no gradient. Plain assignments before the ``return`` hold work the expressions share.
+
+The same function serves two clients:
+
+* the compiler parses it once and inlines it as a *template*: parameters become the names of the
+  user's values, so ``y = np.sin(x)`` yields the adjoint statement ``dx = dy * np.cos(x)``;
+* the Tensor facade calls :meth:`Rule.vjp` -- a real function, compiled from the same template,
+  that returns the contribution for one input.
+
+Broadcasting is never undone inside a rule: rules of broadcasting primitives are registered with
+``broadcast=True`` and every contribution passes through the one ``unbroadcast`` helper.
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import gast
+
+from .. import runtime
+
+#: primitive (a callable, or a gast operator node type) -> Rule
+RULES: dict[Any, "Rule"] = {}
+#: callables whose result never carries a gradient (shape queries, constructors, argmax, ...)
+NONDIFF: dict[Any, str] = {}
+#: ndarray method name -> the numpy function with the same meaning (``x.sum(0)`` is ``np.sum(x, 0)``)
+METHODS: dict[str, Any] = {}
+#: ndarray attribute -> numpy function (``x.T`` is ``np.transpose(x)``); None: no gradient
+ATTRIBUTES: dict[str, Any] = {}
+
+_lock = threading.Lock()
+
+
+class RuleError(ValueError):
+    """A rule function does not have the shape the table requires."""
+
+
+@dataclass
+class Rule:
+    """One primitive's reverse rule, parsed lazily from its template function."""
+
+    name: str
+    template: Callable
+    broadcast: bool = False
+    notes: str = ""
+    _parsed: tuple | None = field(default=None, repr=False)
+    _vjps: dict = field(default_factory=dict, repr=False)
+
+    # -- the template view (for the compiler) ------------------------------------------------
+    @property
+    def signature(self) -> inspect.Signature:
+        """The primitive's signature as the rule sees it (without ``g`` and ``ans``)."""
+        sig = inspect.signature(self.template)
+        return sig.replace(parameters=list(sig.parameters.values())[2:])
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return tuple(self.signature.parameters)
+
+    def parts(self) -> tuple[gast.FunctionDef, list, list]:
+        """(function node, prelude statements, one output expression or None per input)."""
+        if self._parsed is None:
+            with _lock:
+                if self._parsed is None:
+                    self._parsed = _parse_template(self.template)
+        return self._parsed
+
+    @property
+    def prelude(self) -> list:
+        return self.parts()[1]
+
+    @property
+    def outputs(self) -> list:
+        return self.parts()[2]
+
+    def differentiable(self, position: int) -> bool:
+        outs = self.outputs
+        return position < len(outs) and outs[position] is not None
+
+    def globals(self) -> dict:
+        return self.template.__globals__
+
+    # -- the runtime view (for the Tensor facade) --------------------------------------------
+    def vjp(self, position: int) -> Callable:
+        """A function ``(g, ans, *args, **kwargs) -> contribution to input ``position``."""
+        fn = self._vjps.get(position)
+        if fn is None:
+            fn = self._vjps[position] = _compile_vjp(self, position)
+        return fn
+
+    def math(self) -> str:
+        """One line of math per input, as the docs table shows it."""
+        names = self.params
+        lines = []
+        for i, out in enumerate(self.outputs):
+            if out is not None:
+                lines.append(f"d{names[i]} = {ast.unparse(gast.gast_to_ast(out))}")
+        return "; ".join(lines)
+
+
+def defvjp(*primitives: Any, broadcast: bool = False, notes: str = "") -> Callable:
+    """Register the decorated template as the reverse rule of every primitive given.
+
+    ``primitives`` are callables (``np.sin``, ``math.sin``, ``scipy.special.erf``) or gast
+    operator node types (``gast.Mult``). ``broadcast=True`` says the inputs broadcast against
+    each other, so each contribution is summed back to its input's shape.
+    """
+
+    def register(template: Callable) -> Callable:
+        _check_template_signature(template)
+        rule = Rule(template.__name__, template, broadcast=broadcast, notes=notes)
+        for primitive in primitives:
+            RULES[primitive] = rule
+            NONDIFF.pop(primitive, None)
+        template.rule = rule
+        return template
+
+    return register
+
+
+def nondiff(*callables: Any, reason: str = "no gradient") -> None:
+    """Declare callables whose results carry no gradient (they may still be used freely)."""
+    for fn in callables:
+        NONDIFF[fn] = reason
+
+
+def method(name: str, primitive: Any) -> None:
+    """``x.name(...)`` on an ndarray means ``primitive(x, ...)``."""
+    METHODS[name] = primitive
+
+
+def attribute(name: str, primitive: Any | None) -> None:
+    """``x.name`` on an ndarray means ``primitive(x)``; ``None`` marks a gradient-free attribute."""
+    ATTRIBUTES[name] = primitive
+
+
+def lookup(primitive: Any) -> Rule | None:
+    try:
+        return RULES.get(primitive)
+    except TypeError:  # unhashable callables have no rule
+        return None
+
+
+def is_nondiff(primitive: Any) -> bool:
+    try:
+        return primitive in NONDIFF
+    except TypeError:
+        return False
+
+
+# -- parsing ----------------------------------------------------------------------------------
+
+def _check_template_signature(template: Callable) -> None:
+    params = list(inspect.signature(template).parameters)
+    if params[:2] != ["g", "ans"]:
+        raise RuleError(
+            f"rule {template.__name__!r} must start with the parameters (g, ans, ...), "
+            f"got {tuple(params)}"
+        )
+
+
+def _parse_template(template: Callable):
+    source = textwrap.dedent(inspect.getsource(template))
+    node = gast.parse(source).body[0]
+    if not isinstance(node, gast.FunctionDef):
+        raise RuleError(f"rule {template.__name__!r} must be a def, not a lambda")
+    node.decorator_list = []
+    *prelude, last = node.body
+    for stmt in prelude:
+        if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant):
+            continue  # docstring
+        if not (isinstance(stmt, gast.Assign) and all(isinstance(t, gast.Name) for t in stmt.targets)):
+            raise RuleError(
+                f"rule {template.__name__!r}: only 'name = expression' may precede the return"
+            )
+    prelude = [s for s in prelude if isinstance(s, gast.Assign)]
+    if not isinstance(last, gast.Return) or last.value is None:
+        raise RuleError(f"rule {template.__name__!r} must end with 'return <expression(s)>'")
+    value = last.value
+    outputs = list(value.elts) if isinstance(value, gast.Tuple) else [value]
+    outputs = [None if _is_none(o) else o for o in outputs]
+    n_params = len(inspect.signature(template).parameters) - 2
+    if len(outputs) > n_params:
+        raise RuleError(f"rule {template.__name__!r} returns more gradients than it has inputs")
+    return node, prelude, outputs
+
+
+def _is_none(node) -> bool:
+    return isinstance(node, gast.Constant) and node.value is None
+
+
+def _compile_vjp(rule: Rule, position: int) -> Callable:
+    """Compile the template into a function that returns the contribution for one input."""
+    fn_node, prelude, outputs = rule.parts()
+    if position >= len(outputs) or outputs[position] is None:
+        raise RuleError(f"{rule.name} has no gradient with respect to input {position}")
+    expr = outputs[position]
+    target = rule.params[position]
+    if rule.broadcast:
+        expr = gast.Call(
+            func=gast.Name("_sg_unbroadcast", gast.Load(), None, None),
+            args=[expr, gast.Name(target, gast.Load(), None, None)],
+            keywords=[],
+        )
+    name = f"vjp_{rule.name}_{target}"
+    new = gast.FunctionDef(
+        name=name, args=fn_node.args, body=list(prelude) + [gast.Return(value=expr)],
+        decorator_list=[], returns=None, type_comment=None, type_params=[],
+    )
+    module = gast.gast_to_ast(gast.Module(body=[new], type_ignores=[]))
+    ast.fix_missing_locations(module)
+    namespace = dict(rule.globals())
+    namespace["_sg_unbroadcast"] = runtime.unbroadcast
+    exec(compile(module, f"<sourcegrad rule {rule.name}>", "exec"), namespace)
+    return namespace[name]

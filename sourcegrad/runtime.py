@@ -1,0 +1,525 @@
+"""The small runtime that generated gradients (and rules) call.
+
+Everything here is a plain function on numpy values: generated code needs only this module and
+numpy, never the compiler. Each helper has a fast path for the common case, because it runs on
+every gradient call.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+_SCALAR_TYPES = (float, int, np.floating, np.integer)
+
+
+def unbroadcast(g, x):
+    """Sum ``g`` down to the shape of ``x``: the adjoint of numpy's broadcasting of ``x``."""
+    shape = getattr(x, "shape", ())
+    g_shape = getattr(g, "shape", ())
+    if g_shape == shape:
+        return g
+    if shape == ():
+        return np.sum(g)
+    extra = len(g_shape) - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        i + extra for i, n in enumerate(shape) if n == 1 and g_shape[i + extra] != 1
+    )
+    summed = np.sum(g, axis=axes, keepdims=True) if axes else g
+    if extra:
+        summed = summed.reshape(shape) if axes else np.reshape(summed, shape)
+    return summed
+
+
+def seed(ans):
+    """The adjoint of ``grad``'s output (1.0), after checking that the output is a scalar."""
+    if type(ans) is float:
+        return 1.0
+    size = getattr(ans, "size", None)
+    if size == 1:
+        return 1.0
+    if size is None and isinstance(ans, numbers.Real):
+        return 1.0
+    shape = getattr(ans, "shape", type(ans).__name__)
+    raise ValueError(
+        f"grad needs a function that returns a scalar, but it returned a value of shape {shape}. "
+        "Reduce it to a scalar first (e.g. np.sum(...)), or differentiate a weighted sum "
+        "np.sum(w * f(x)) to get a vector-Jacobian product."
+    )
+
+
+def zeros_like(x):
+    """The gradient of an argument the output does not depend on: zeros of its shape and type."""
+    if isinstance(x, (float, int)):
+        return 0.0
+    return np.zeros_like(x, dtype=np.result_type(x, np.float16))
+
+
+def as_gradient(dx, x):
+    """Give the gradient the shape and float type of its argument.
+
+    Python numbers get a Python float; arrays get an array of their own shape and float dtype.
+    The common case (already right) costs two attribute reads.
+    """
+    if type(x) is float or type(x) is int:
+        return float(dx)
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:  # numbers.Real that is not float/int, or a list
+        return float(dx) if isinstance(x, numbers.Real) else np.asarray(dx, dtype=float)
+    if getattr(dx, "dtype", None) == dtype and getattr(dx, "shape", None) == x.shape:
+        if type(x) is np.ndarray and type(dx) is not np.ndarray:
+            return np.asarray(dx)
+        return dx
+    if dtype.kind != "f" and dtype.kind != "c":
+        dtype = np.dtype(float)
+    out = np.broadcast_to(np.asarray(dx, dtype=dtype), np.shape(x))
+    if type(x) is np.ndarray:
+        return np.array(out)
+    return out[()] if out.ndim == 0 else np.array(out)
+
+
+def check_numeric(name, value):
+    """Raise a TypeError naming the argument when a differentiated argument is not numeric."""
+    if isinstance(value, _SCALAR_TYPES) and not isinstance(value, bool):
+        return
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and dtype.kind in "fiuc":
+        return
+    raise TypeError(
+        f"argument {name!r} is differentiated but is {type(value).__name__} "
+        f"({value!r:.60}); pass a float, an int or a numeric numpy array"
+    )
+
+
+def expand_to(g, x, axis=None, keepdims=False):
+    """Broadcast the adjoint of a reduction over ``axis`` back to the shape of ``x``."""
+    shape = np.shape(x)
+    if not keepdims and axis is not None:
+        axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+        g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
+    return np.broadcast_to(g, shape)
+
+
+def reduced_count(x, axis=None):
+    """How many elements of ``x`` each output of a reduction over ``axis`` combines."""
+    shape = np.shape(x)
+    if axis is None:
+        return int(np.prod(shape))
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    return int(np.prod([shape[a] for a in axes]))
+
+
+def matmul_lhs(g, a, b):
+    """Adjoint of ``a`` in ``a @ b`` for every rank (vectors, matrices, broadcast batches)."""
+    if np.ndim(b) == 1:
+        da = g * b if np.ndim(a) == 1 else np.multiply.outer(g, b)
+    else:
+        da = g @ np.swapaxes(b, -1, -2)
+    return da if np.ndim(a) == 2 and np.ndim(b) == 2 else unbroadcast(da, a)
+
+
+def matmul_rhs(g, a, b):
+    """Adjoint of ``b`` in ``a @ b`` for every rank (vectors, matrices, broadcast batches)."""
+    if np.ndim(a) == 1:
+        db = g * a if np.ndim(b) == 1 else a[:, None] * np.expand_dims(g, -2)
+    elif np.ndim(b) == 1:
+        db = (np.swapaxes(a, -1, -2) @ g[..., None])[..., 0]
+    else:
+        db = np.swapaxes(a, -1, -2) @ g
+    return db if np.ndim(a) == 2 and np.ndim(b) == 2 else unbroadcast(db, b)
+
+
+# -- shared small pieces ------------------------------------------------------------------------
+
+def _axes(axis, ndim):
+    """``axis`` (None, an int or a tuple, negatives allowed) as a sorted tuple of axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (int, np.integer)):
+        return (int(axis) % ndim,) if ndim else ()
+    return tuple(sorted(int(a) % ndim for a in axis))
+
+
+def _mT(a):
+    return np.swapaxes(a, -1, -2)
+
+
+def _zeros_for(x):
+    """A writable float array of zeros shaped like ``x`` (the start of a scatter adjoint)."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or dtype.kind not in "fc":
+        dtype = np.dtype(float)
+    return np.zeros(np.shape(x), dtype=dtype)
+
+
+def cast_like(g, x):
+    """``g`` in the float dtype of ``x``: the adjoint of a dtype change (``x.astype(...)``)."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or getattr(g, "dtype", None) == dtype or dtype.kind not in "fc":
+        return g
+    return np.asarray(g, dtype=dtype)
+
+
+def mask_mul(g, mask):
+    """``g * mask`` (``where=`` of a reduction); the default ``True`` costs nothing."""
+    return g if mask is True else g * mask
+
+
+def inverse_permutation(axes):
+    """The axes that undo ``transpose(x, axes)`` (``None``/empty: reverse, its own inverse)."""
+    if axes is None or axes == ():
+        return None
+    if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+        axes = axes[0]  # x.transpose((1, 0)) passes one tuple
+        if axes is None:
+            return None
+    return tuple(np.argsort(axes))
+
+
+def tie_share(g, x, y):
+    """Share of ``g`` that ``x`` gets in ``maximum(x, y)``: all if larger, half on a tie."""
+    return g * (x > y) + (g * (x == y)) * 0.5
+
+
+def fill_none(g, like):
+    """Replace ``None`` entries of a tuple adjoint by zeros shaped like the matching output."""
+    if g is None:
+        return zeros_like(like)
+    return g
+
+
+# -- reductions -------------------------------------------------------------------------------
+
+def float_dtype(*values):
+    """The float dtype a gradient of these values has (float64 for Python numbers)."""
+    dtypes = [v.dtype for v in values if hasattr(v, "dtype")]
+    return np.result_type(*dtypes, np.float16) if dtypes else np.dtype(float)
+
+
+def extremum_adjoint(g, ans, a, axis=None, keepdims=False):
+    """Adjoint of max/min over ``axis``: ties share the gradient equally."""
+    hit = a == expand_to(ans, a, axis, keepdims)
+    count = np.sum(hit, axis=axis, keepdims=True, dtype=float_dtype(g, a))
+    return expand_to(g, a, axis, keepdims) * hit / count
+
+
+def _lanes(a, axis):
+    """Move the reduced axes of ``a`` last and flatten them: (kept..., n), plus the undo info."""
+    a = np.asarray(a)
+    axes = _axes(axis, a.ndim)
+    kept = [i for i in range(a.ndim) if i not in axes]
+    moved = np.transpose(a, kept + list(axes))
+    return moved.reshape(moved.shape[:len(kept)] + (-1,)), kept + list(axes), moved.shape
+
+
+def _unlanes(flat, order, moved_shape):
+    return np.transpose(flat.reshape(moved_shape), np.argsort(order))
+
+
+def prod_adjoint(g, ans, a, axis=None, keepdims=False):
+    """Adjoint of ``prod``: the product of the other factors, exact when ``a`` has zeros."""
+    g = expand_to(g, a, axis, keepdims)
+    if np.all(a != 0):
+        return g * expand_to(ans, a, axis, keepdims) / a
+    lanes, order, moved_shape = _lanes(a, axis)
+    ones = np.ones_like(lanes[..., :1])
+    left = np.cumprod(np.concatenate([ones, lanes[..., :-1]], -1), -1)
+    right = np.cumprod(np.concatenate([ones, lanes[..., :0:-1]], -1), -1)[..., ::-1]
+    return g * _unlanes(left * right, order, moved_shape)
+
+
+def var_adjoint(g, a, axis=None, ddof=0, keepdims=False):
+    """Adjoint of ``var``: ``2 (a - mean) / (N - ddof)`` times the spread ``g``."""
+    centered = a - np.mean(a, axis=axis, keepdims=True)
+    return expand_to(g, a, axis, keepdims) * centered * (2.0 / (reduced_count(a, axis) - ddof))
+
+
+def cumsum_adjoint(g, a, axis=None):
+    """Adjoint of ``cumsum``: a reversed cumulative sum (over the flat array when axis is None)."""
+    if axis is None:
+        return np.reshape(np.cumsum(np.ravel(g)[::-1])[::-1], np.shape(a))
+    return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
+
+
+def cumprod_adjoint(g, ans, a, axis=None):
+    """Adjoint of ``cumprod``, exact when ``a`` holds zeros (only the first zero of a lane counts)."""
+    shape = np.shape(a)
+    if axis is None:
+        g, ans, a, axis = np.ravel(g), np.ravel(ans), np.ravel(a), 0
+    a = np.asarray(a)
+    if np.all(a != 0):
+        return np.reshape(cumsum_adjoint(g * ans, a, axis) / a, shape)
+    g, ans, x = (np.moveaxis(np.asarray(v), axis, -1) for v in (g, ans, a))
+    zero = x == 0
+    first = np.argmax(zero, axis=-1)[..., None]
+    position = np.arange(x.shape[-1])
+    before = position < first
+    safe = np.where(before, x, 1.0)
+    out = np.where(before, np.flip(np.cumsum(np.flip(g * ans, -1), -1), -1) / safe, 0.0)
+    skip = np.where(position == first, 1.0, x)  # the product with the first zero left out
+    at_zero = np.flip(np.cumsum(np.flip(g * np.cumprod(skip, -1) * (position >= first), -1), -1), -1)
+    out = out + np.where((position == first) & zero, at_zero, 0.0)
+    return np.reshape(np.moveaxis(out.astype(np.result_type(g, x), copy=False), -1, axis), shape)
+
+
+def cumulative_adjoint(g, ans, a, axis=None, include_initial=False, prod=False):
+    """Adjoint of ``np.cumulative_sum``/``cumulative_prod`` (the array-API spellings)."""
+    if include_initial:
+        ax = 0 if axis is None else axis
+        g = np.take(g, np.arange(1, np.shape(g)[ax]), axis=ax)
+        ans = np.take(ans, np.arange(1, np.shape(ans)[ax]), axis=ax)
+    if axis is None:
+        axis = 0
+    return cumprod_adjoint(g, ans, a, axis) if prod else cumsum_adjoint(g, a, axis)
+
+
+def diff_adjoint(g, a, n=1, axis=-1, prepend=None, append=None):
+    """Adjoint of ``np.diff``: ``n`` backward differences, then the part that is ``a``."""
+    axis %= np.ndim(a)
+    for _ in range(n):
+        pad = [(0, 0)] * np.ndim(g)
+        pad[axis] = (1, 1)
+        padded = np.pad(g, pad)
+        g = np.take(padded, np.arange(g.shape[axis] + 1), axis) - \
+            np.take(padded, np.arange(1, g.shape[axis] + 2), axis)
+    start = 0 if prepend is None else (np.shape(prepend)[axis] if np.ndim(prepend) else 1)
+    return np.take(g, np.arange(start, start + np.shape(a)[axis]), axis)
+
+
+def trapezoid_adjoint(g, y, x=None, dx=1.0, axis=-1):
+    """Adjoint of ``np.trapezoid`` in ``y``: the trapezoid weights of each sample."""
+    n = np.shape(y)[axis]
+    if x is None:
+        w = np.full(n, dx, dtype=float_dtype(g, y))
+        w[[0, -1]] *= 0.5 if n > 1 else 0.0
+    else:
+        d = np.diff(x, axis=-1 if np.ndim(x) == 1 else axis)
+        zero = np.zeros_like(np.take(d, [0], axis=-1 if np.ndim(x) == 1 else axis))
+        ax = -1 if np.ndim(x) == 1 else axis
+        w = 0.5 * (np.concatenate([zero, d], ax) + np.concatenate([d, zero], ax))
+    if np.ndim(w) == 1:
+        shape = [1] * np.ndim(y)
+        shape[axis] = n
+        w = w.reshape(shape)
+    return np.expand_dims(g, axis) * w
+
+
+def nan_mask(g, a, axis=None, keepdims=False, mean=False):
+    """Adjoint of ``nansum``/``nanmean``: NaN entries get no gradient."""
+    ok = ~np.isnan(a)
+    out = expand_to(g, a, axis, keepdims) * ok
+    if mean:
+        out = out / np.sum(ok, axis=axis, keepdims=True)
+    return out
+
+
+def average_adjoint(g, ans, a, axis=None, weights=None, returned=False, keepdims=False, wrt=0):
+    """Adjoint of ``np.average`` with respect to ``a`` (wrt=0) or ``weights`` (wrt=2)."""
+    if returned:
+        raise NotImplementedError("np.average(returned=True) has no gradient rule; compute "
+                                  "the sum of weights separately")
+    a = np.asarray(a)
+    g = expand_to(g, a, axis, keepdims)
+    if weights is None:
+        return g / reduced_count(a, axis)
+    w = np.asarray(weights)
+    if w.shape != a.shape:  # 1-D weights along one axis
+        shape = [1] * a.ndim
+        shape[_axes(axis, a.ndim)[0]] = w.size
+        w = w.reshape(shape)
+    total = np.sum(np.broadcast_to(w, a.shape), axis=axis, keepdims=True)
+    if wrt == 0:
+        return g * w / total
+    centered = a - expand_to(ans, a, axis, keepdims)
+    return unbroadcast(g * centered / total, w).reshape(np.shape(weights))
+
+
+# -- shapes and indexing ------------------------------------------------------------------------
+
+def subscript_adjoint(g, x, index):
+    """Adjoint of ``x[index]``: ``g`` scattered into zeros shaped like ``x``.
+
+    Basic indices (ints, slices, None, Ellipsis) write a view; fancy and boolean indices
+    accumulate with ``np.add.at`` so repeated indices add up.
+    """
+    out = _zeros_for(x)
+    parts = index if type(index) is tuple else (index,)
+    if all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def take_adjoint(g, a, indices, axis=None, mode="raise"):
+    """Adjoint of ``np.take``: repeated indices add up."""
+    out = _zeros_for(a)
+    if mode != "raise":
+        n = out.size if axis is None else out.shape[axis]
+        indices = np.mod(indices, n) if mode == "wrap" else np.clip(indices, 0, n - 1)
+    if axis is None:
+        np.add.at(out.reshape(-1), indices, g)
+        return out
+    index = (slice(None),) * (axis % out.ndim) + (indices,)
+    np.add.at(out, index, g)
+    return out
+
+
+def take_along_axis_adjoint(g, arr, indices, axis=-1):
+    """Adjoint of ``np.take_along_axis``: scatter-add ``g`` back along ``axis``."""
+    out = _zeros_for(arr)
+    if axis is None:
+        np.add.at(out.reshape(-1), np.ravel(indices), np.ravel(g))
+        return out
+    axis %= out.ndim
+    index = list(np.ix_(*[np.arange(n) for n in np.shape(indices)]))
+    index = [np.broadcast_to(i, np.shape(indices)) for i in index]
+    index[axis] = indices
+    np.add.at(out, tuple(index), g)
+    return out
+
+
+def sort_adjoint(g, a, axis=-1):
+    """Adjoint of ``np.sort``: ``g`` follows the (stable) sorting permutation back."""
+    if axis is None:
+        out = _zeros_for(np.ravel(a))
+        out[np.argsort(np.ravel(a), kind="stable")] = g
+        return out.reshape(np.shape(a))
+    out = _zeros_for(a)
+    np.put_along_axis(out, np.argsort(a, axis=axis, kind="stable"), g, axis=axis)
+    return out
+
+
+def repeat_adjoint(g, a, repeats, axis=None):
+    """Adjoint of ``np.repeat``: sum each run of copies."""
+    shape = np.shape(a)
+    if axis is None:
+        g, axis, n = np.ravel(g), 0, int(np.prod(shape))
+    else:
+        axis %= len(shape)
+        n = shape[axis]
+    if np.ndim(repeats) == 0 or np.size(repeats) == 1:
+        r = int(np.ravel(repeats)[0]) if np.ndim(repeats) else int(repeats)
+        g = np.moveaxis(g, axis, -1)
+        summed = np.sum(g.reshape(g.shape[:-1] + (n, r)), axis=-1)
+        return np.reshape(np.moveaxis(summed, -1, axis), shape)
+    starts = np.concatenate([[0], np.cumsum(repeats)[:-1]])
+    sums = np.add.reduceat(g, starts, axis=axis) if np.size(g) else np.zeros_like(g)
+    sums = np.where(np.reshape(np.asarray(repeats) > 0, [-1 if i == axis else 1
+                                                            for i in range(np.ndim(sums))]),
+                    sums, 0)
+    return np.reshape(sums.astype(g.dtype, copy=False), shape)
+
+
+def tile_adjoint(g, a, reps):
+    """Adjoint of ``np.tile``: sum the tiles."""
+    shape = np.shape(a)
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    ndim = max(len(shape), len(reps))
+    full = (1,) * (ndim - len(shape)) + tuple(shape)
+    reps = (1,) * (ndim - len(reps)) + reps
+    split = g.reshape([n for pair in zip(reps, full) for n in pair])
+    return np.sum(split, axis=tuple(range(0, 2 * ndim, 2))).reshape(shape)
+
+
+def pad_adjoint(g, array, pad_width, mode="constant", reflect_type="even"):
+    """Adjoint of ``np.pad`` for the modes that copy elements (constant, edge, reflect, ...).
+
+    The padded array is a gather of ``array``'s elements; padding an array of flat indices the
+    same way names the source of every output element, and the adjoint adds ``g`` back there.
+    """
+    shape = np.shape(array)
+    if reflect_type != "even":
+        raise NotImplementedError("np.pad(reflect_type='odd') has no gradient rule")
+    if mode == "constant":
+        pw = np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape), 2))
+        inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(pw, shape))
+        return np.asarray(g)[inner]
+    if mode not in ("edge", "reflect", "symmetric", "wrap"):
+        raise NotImplementedError(f"np.pad(mode={mode!r}) has no gradient rule; "
+                                  "use mode 'constant', 'edge', 'reflect', 'symmetric' or 'wrap'")
+    source = np.pad(np.arange(int(np.prod(shape))).reshape(shape), pad_width, mode=mode)
+    out = _zeros_for(array)
+    np.add.at(out.reshape(-1), source.ravel(), np.ravel(g))
+    return out
+
+
+def diagonal_adjoint(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of ``np.diagonal``: ``g`` written on the diagonal of zeros shaped like ``a``."""
+    out = _zeros_for(a)
+    moved = np.moveaxis(out, (axis1, axis2), (-2, -1))  # a writable view of out
+    n, m = moved.shape[-2:]
+    rows = np.arange(max(0, -offset), min(n, m - offset))
+    moved[..., rows, rows + offset] = g
+    return out
+
+
+def trace_adjoint(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of ``np.trace``: ``g`` on every element of the chosen diagonal."""
+    if np.ndim(a) == 2 and np.ndim(g) == 0:
+        return g * np.eye(*np.shape(a), k=offset, dtype=float_dtype(g, a))
+    size = np.shape(np.diagonal(a, offset, axis1, axis2))[-1]
+    return diagonal_adjoint(np.repeat(np.expand_dims(g, -1), size, -1), a, offset, axis1, axis2)
+
+
+def diag_adjoint(g, v, k=0):
+    """Adjoint of ``np.diag``: read the diagonal back (1-D ``v``) or place it (2-D ``v``)."""
+    if np.ndim(v) == 1:
+        return np.diagonal(g, k)
+    return diagonal_adjoint(g, v, k)
+
+
+def concatenate_adjoint(g, arrays, axis=0):
+    """Adjoint of ``np.concatenate``: one slice of ``g`` per array (a list, like the input)."""
+    if axis is None:
+        sizes = [np.size(x) for x in arrays]
+        parts = np.split(np.ravel(g), np.cumsum(sizes)[:-1])
+        return [np.reshape(p, np.shape(x)) for p, x in zip(parts, arrays)]
+    sizes = [np.shape(x)[axis] for x in arrays]
+    return np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+
+
+def joined_adjoint(g, arrays, how):
+    """Adjoint of hstack/vstack/dstack/column_stack: split ``g`` and restore each shape."""
+    if how == "h":
+        axis = 0 if np.ndim(np.atleast_1d(arrays[0])) == 1 else 1
+        pieces = [np.atleast_1d(x) for x in arrays]
+    elif how == "v":
+        axis, pieces = 0, [np.atleast_2d(x) for x in arrays]
+    elif how == "d":
+        axis, pieces = 2, [np.atleast_3d(x) for x in arrays]
+    else:  # column_stack: 1-D arrays become columns
+        axis = 1
+        pieces = [np.reshape(x, (-1, 1)) if np.ndim(x) < 2 else x for x in arrays]
+    parts = concatenate_adjoint(g, pieces, axis)
+    return [np.reshape(p, np.shape(x)) for p, x in zip(parts, arrays)]
+
+
+def stack_adjoint(g, arrays, axis=0):
+    """Adjoint of ``np.stack``: unstack ``g`` along the new axis (a list, like the input)."""
+    return list(np.moveaxis(g, axis, 0))
+
+
+def unsplit(g, ans, axis=0):
+    """Adjoint of split/array_split/hsplit/...: concatenate the pieces' adjoints.
+
+    ``g`` is a tuple with one adjoint per returned piece (``None`` for pieces that got none).
+    """
+    return np.concatenate([fill_none(gi, piece) for gi, piece in zip(g, ans)], axis=axis)
+
+
+def unstack_adjoint(g, ans, axis=0):
+    """Adjoint of ``np.unstack``: stack the pieces' adjoints (``None`` entries become zeros)."""
+    return np.stack([fill_none(gi, piece) for gi, piece in zip(g, ans)], axis=axis)
+
+
+def broadcast_arrays_adjoint(g, ans, args):
+    """Adjoint of ``np.broadcast_arrays``: each output's adjoint summed back to its input."""
+    return tuple(unbroadcast(fill_none(gi, y), x) for gi, y, x in zip(g, ans, args))
+
+
+def atleast_adjoint(g, ans, arys):
+    """Adjoint of ``np.atleast_1d/2d/3d``: one reshaped adjoint per argument (a tuple)."""
+    if len(arys) == 1:
+        return (np.reshape(g, np.shape(arys[0])),)
+    return tuple(np.reshape(fill_none(gi, y), np.shape(x)) for gi, y, x in zip(g, ans, arys))

@@ -1,0 +1,2 @@
+"""PyTorch-style Tensor facade (see docs/tutorials)."""
+__all__: list[str] = []
