@@ -31,17 +31,19 @@ def ok(seconds, **extra):
     return {"status": "ok", "seconds": seconds, "note": "", **extra}
 
 
-def na(reason):
-    return {"status": "n/a", "seconds": None, "note": reason}
+def na(reason, error=None):
+    return {"status": "n/a", "seconds": None, "note": reason, "error": error}
 
 
 def wrong(reason):
     return {"status": "wrong", "seconds": None, "note": reason}
 
 
-def describe(exc: BaseException) -> str:
+def failed(exc: BaseException) -> dict:
+    """An n/a cell for a system that raised: the exception's type and message."""
     text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    name = type(exc).__name__
+    return na(f"{name}: {text}" if text else name, error=name)
 
 
 # -- timing ------------------------------------------------------------------------------------
@@ -100,7 +102,7 @@ def run_workload(w: Workload, peers: dict, mode: dict, seed: int, log) -> dict:
             g = build(w, inputs)
             got = g.to_numpy(g.call())
         except Exception as exc:  # noqa: BLE001 -- an unsupported construct, a missing rule, a bug: report it
-            cells[key] = na(describe(exc))
+            cells[key] = failed(exc)
             mutated(inputs, pristine)
             continue
         why = mutated(inputs, pristine) or mismatch(w.wrt, got, ref)
@@ -120,7 +122,7 @@ def run_workload(w: Workload, peers: dict, mode: dict, seed: int, log) -> dict:
                 seconds = max(seconds - cells["sourcegrad"]["seconds"], 0.0)
             cells["transform"] = ok(seconds)
         except Exception as exc:  # noqa: BLE001 -- reported as n/a
-            cells["transform"] = na(describe(exc))
+            cells["transform"] = failed(exc)
         if w.memory:
             sg_peak = peak_traced_bytes(timed["sourcegrad"])
             hand_peak = peak_traced_bytes(hand.call)
@@ -136,7 +138,7 @@ def run_workload(w: Workload, peers: dict, mode: dict, seed: int, log) -> dict:
                 firsts = [systems.jax_first_call(w, inputs) for _ in range(mode["first_calls"])]
                 cells["jax_first"] = ok(statistics.median(firsts))
             except Exception as exc:  # noqa: BLE001 -- reported as n/a
-                cells["jax_first"] = na(describe(exc))
+                cells["jax_first"] = failed(exc)
         else:
             cells["jax_first"] = {"status": "none", "seconds": None, "note": ""}
 

@@ -162,6 +162,12 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def _lib_name(filepath: str) -> str:
+    """The library file with its folder, which tells whose copy it is (numpy.libs, scipy.libs)."""
+    path = Path(filepath)
+    return f"{path.parent.name}/{path.name}"
+
+
 def blas_info() -> str:
     """The BLAS numpy runs on: at run time if threadpoolctl is installed, else as built."""
     try:
@@ -173,7 +179,7 @@ def blas_info() -> str:
         if infos:
             return "; ".join(
                 f"{i.get('internal_api')} {i.get('version')}, kernel {i.get('architecture')}, "
-                f"{i.get('num_threads')} thread(s) ({os.path.basename(i.get('filepath', ''))})"
+                f"{i.get('num_threads')} thread(s) ({_lib_name(i.get('filepath', ''))})"
                 for i in infos)
     blas = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
     return (f"{blas.get('name', 'unknown')} {blas.get('version', '')} "

@@ -6,10 +6,10 @@ Each workload has
 * ``hand``: an expert's hand-written numpy gradient, the limit sourcegrad is measured against.
   It computes the same float64 gradient with what a careful engineer does by hand: forward
   intermediates are reused, nothing is computed that the gradient does not need, temporaries
-  are updated in place where that is plain to read. It does not change the algorithm
-  (no batching across loop steps, no trigonometric identities), except in W1, where the
-  derivative of a scalar chain is carried along the loop (forward accumulation), which is
-  what anyone writes by hand for a scalar-to-scalar function;
+  are updated in place where that is plain to read and not slower (on tiny arrays it is
+  slower). It does not change the algorithm (no batching across loop steps, no trigonometric
+  identities), except in W1, where the derivative of a scalar chain is carried along the
+  loop (forward accumulation), which is what anyone writes by hand for a scalar function;
 * ``peer(xp)``: the same function for autograd, PyTorch and JAX, written once against a
   numpy-like namespace (``autograd.numpy``, ``torch``, ``jax.numpy``);
 * ``alternatives``: further hand-written gradients worth knowing about, timed and verified
@@ -284,10 +284,8 @@ def linreg(W, b, x, y):
 
 
 def linreg_grad(W, b, x, y):
-    r = x @ W
-    r += b
-    r -= y
-    r *= 2.0  # d loss / d residual, shape (1,)
+    # On arrays this small, in-place operators cost more than new arrays (~0.8 vs ~0.4 µs)
+    r = 2.0 * (x @ W + b - y)  # d loss / d residual, shape (1,)
     return x[:, None] * r, r
 
 

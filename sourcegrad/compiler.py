@@ -16,7 +16,8 @@ import gast
 from . import runtime
 from .errors import TransformError
 from .loader import load
-from .passes import activity, codegen, fence, nodes, normalize, optimize, ssa
+from .passes import activity, codegen, fence, nodes, normalize, optimize, ssa, structure
+from .passes.saves import Saves
 from .passes.naming import Namer
 from .passes.parse import parse_function
 from .passes.resolve import Scope, local_names
@@ -84,6 +85,9 @@ def compile_gradient(fn, options: Options) -> Compiled:
     trace = _Trace(options.verbose)
     trace("parsed", fn_node)
 
+    structure.structure(fn_node, scope, namer)
+    scope.locals |= local_names(fn_node)
+    trace("structured", fn_node)
     normalize.normalize(fn_node, scope, namer)
     reassigned = ssa.rename(fn_node, namer)
     scope.locals |= local_names(fn_node)
@@ -95,14 +99,6 @@ def compile_gradient(fn, options: Options) -> Compiled:
                          "statement that gives the value to differentiate",
                          "Add 'return <scalar>' at the end.")
     forward, ret = body[:-1], body[-1]
-    for stmt in forward:
-        for node in gast.walk(stmt):
-            if isinstance(node, gast.Return):
-                raise info.error(node, "an early return is not supported yet",
-                                 "Assign the value and return once at the end.")
-            if isinstance(node, (gast.If, gast.For, gast.While)):
-                raise info.error(node, "control flow is not supported yet",
-                                 "Use np.where for value-dependent choices.")
     output = ret.value
     outputs = [output.id] if isinstance(output, gast.Name) else []
     act = activity.analyze(forward, list(options.wrt), outputs, scope)
@@ -111,8 +107,14 @@ def compile_gradient(fn, options: Options) -> Compiled:
     reverse = Reverse(info, scope, namer, act, binder, reassigned)
     result_name = output.id if outputs else None
     if result_name and act.active(result_name):
-        reverse.adjoints[result_name] = nodes.const(1.0)
+        reverse.state.live[result_name] = nodes.const(1.0)
     backward = reverse.block(forward)
+    params = {a.id for a in fn_node.args.args + fn_node.args.posonlyargs +
+              fn_node.args.kwonlyargs}
+    shape_readers = {name: 1 for name, obj in namer.helper_objects().items()
+                     if obj in (runtime.unbroadcast, runtime.expand_to)}
+    saves = Saves(reassigned, params, namer, binder.name_for, shape_readers)
+    stack_setup, forward, backward = saves.instrument(forward, backward)
     for stmt in backward:
         stmt.sg_generated = True
 
@@ -139,7 +141,7 @@ def compile_gradient(fn, options: Options) -> Compiled:
     sections = [nodes.comment("forward sweep"), nodes.comment("backward sweep")]
     for marker in sections:
         marker.sg_section = True
-    new_body = (prologue + sections[:1] + forward_part + [check] +
+    new_body = (prologue + stack_setup + sections[:1] + forward_part + [check] +
                 (sections[1:] + backward if backward else []) + [returns])
     if options.optimize:
         new_body = optimize.eliminate_dead_code(new_body, set())

@@ -6,6 +6,7 @@ every gradient call.
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -22,6 +23,8 @@ def unbroadcast(g, x):
     if shape == ():
         return np.sum(g)
     extra = len(g_shape) - len(shape)
+    if extra < 0:  # a scalar adjoint standing for a broadcast value: it broadcasts already
+        return g
     axes = tuple(range(extra)) + tuple(
         i + extra for i, n in enumerate(shape) if n == 1 and g_shape[i + extra] != 1
     )
@@ -113,6 +116,8 @@ def matmul_lhs(g, a, b):
     """Adjoint of ``a`` in ``a @ b`` for every rank (vectors, matrices, broadcast batches)."""
     if np.ndim(b) == 1:
         da = g * b if np.ndim(a) == 1 else np.multiply.outer(g, b)
+    elif np.ndim(a) == 1:
+        da = (np.expand_dims(g, -2) @ np.swapaxes(b, -1, -2))[..., 0, :]
     else:
         da = g @ np.swapaxes(b, -1, -2)
     return da if np.ndim(a) == 2 and np.ndim(b) == 2 else unbroadcast(da, a)
@@ -165,6 +170,14 @@ def mask_mul(g, mask):
     return g if mask is True else g * mask
 
 
+def reshape_order(a, order):
+    """The order (C or F) in which ``reshape``/``ravel`` read ``a`` (resolves 'A' and 'K')."""
+    if order in ("C", "F", None):
+        return order or "C"
+    flags = getattr(a, "flags", None)
+    return "F" if flags is not None and flags.f_contiguous and not flags.c_contiguous else "C"
+
+
 def inverse_permutation(axes):
     """The axes that undo ``transpose(x, axes)`` (``None``/empty: reverse, its own inverse)."""
     if axes is None or axes == ():
@@ -174,6 +187,14 @@ def inverse_permutation(axes):
         if axes is None:
             return None
     return tuple(np.argsort(axes))
+
+
+def log_or_zero(x):
+    """``log(x)`` where ``x > 0``, else 0 (the ``d/dy`` factor of ``x ** y``); keeps the type
+    of ``x``: a Python number stays a Python float."""
+    if isinstance(x, (int, float)):
+        return math.log(x) if x > 0 else 0.0
+    return np.log(np.where(x > 0, x, 1.0))
 
 
 def tie_share(g, x, y):
@@ -283,7 +304,7 @@ def diff_adjoint(g, a, n=1, axis=-1, prepend=None, append=None):
         g = np.take(padded, np.arange(g.shape[axis] + 1), axis) - \
             np.take(padded, np.arange(1, g.shape[axis] + 2), axis)
     start = 0 if prepend is None else (np.shape(prepend)[axis] if np.ndim(prepend) else 1)
-    return np.take(g, np.arange(start, start + np.shape(a)[axis]), axis)
+    return cast_like(np.take(g, np.arange(start, start + np.shape(a)[axis]), axis), a)
 
 
 def trapezoid_adjoint(g, y, x=None, dx=1.0, axis=-1):
@@ -309,7 +330,7 @@ def nan_mask(g, a, axis=None, keepdims=False, mean=False):
     ok = ~np.isnan(a)
     out = expand_to(g, a, axis, keepdims) * ok
     if mean:
-        out = out / np.sum(ok, axis=axis, keepdims=True)
+        out = out / np.sum(ok, axis=axis, keepdims=True, dtype=float_dtype(g, a))
     return out
 
 
@@ -523,3 +544,25 @@ def atleast_adjoint(g, ans, arys):
     if len(arys) == 1:
         return (np.reshape(g, np.shape(arys[0])),)
     return tuple(np.reshape(fill_none(gi, y), np.shape(x)) for gi, y, x in zip(g, ans, arys))
+
+
+def meshgrid_adjoint(g, ans, xi, indexing="xy"):
+    """Adjoint of ``np.meshgrid``: each grid's adjoint summed over the axes it was spread on."""
+    n = len(xi)
+    out = []
+    for k, x in enumerate(xi):
+        axis = {0: 1, 1: 0}.get(k, k) if indexing == "xy" and n > 1 else k
+        gk = fill_none(g[k], ans[k])
+        others = tuple(i for i in range(np.ndim(gk)) if i != axis)
+        out.append(np.reshape(np.sum(gk, axis=others), np.shape(x)))
+    return tuple(out)
+
+
+def polyval_adjoint(g, p, x, wrt=0):
+    """Adjoint of ``np.polyval(p, x)`` in the coefficients (wrt=0) or in ``x`` (wrt=1)."""
+    p = np.asarray(p)
+    if wrt == 1:
+        slope = np.polyval(np.polyder(p), x) if p.size > 1 else np.zeros_like(x)
+        return cast_like(g * slope, x)
+    powers = np.asarray(x)[..., None] ** np.arange(p.size - 1, -1, -1)
+    return cast_like(np.tensordot(g, powers, axes=np.ndim(x)), p)

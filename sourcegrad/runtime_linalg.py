@@ -361,7 +361,7 @@ def matrix_power_adjoint(g, a, n):
 def _share(values, target, axis):
     """Equal shares of 1 among the entries of ``values`` equal to ``target`` (ties)."""
     hit = values == target
-    return hit / np.sum(hit, axis=axis, keepdims=True)
+    return hit / np.sum(hit, axis=axis, keepdims=True, dtype=float_dtype(values))
 
 
 def _vector_norm_adjoint(g, ans, x, ord, axes):

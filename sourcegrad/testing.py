@@ -39,11 +39,12 @@ def check_grads(f, *args, wrt=0, rtol: float = 1e-5, atol: float = 1e-6, eps: fl
     >>> check_grads(lambda x: np.sum(x ** 3), np.array([1.0, 2.0]))
     array([ 3., 12.])
     """
-    args = tuple(_as_float64(a) for a in args)
     names, single = resolve_wrt(f, wrt)
+    params = _positions(f)
+    wrt_positions = {params.index(n) for n in names if n in params}
+    args = tuple(_as_float64(a) if i in wrt_positions else a for i, a in enumerate(args))
     analytic = _grad(f, wrt=wrt)(*args, **kwargs)
     grads = (analytic,) if single else tuple(analytic)
-    params = _positions(f)
     rows = []
     for name, g in zip(names, grads):
         position = params.index(name)

@@ -80,3 +80,11 @@ def names_in(node) -> set[str]:
 def loaded_names(node) -> list[str]:
     return [n.id for n in gast.walk(node)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+
+
+def pop_point(names, origin=None) -> gast.Pass:
+    """Where the backward sweep restores values a re-binding overwrote (filled in by saves)."""
+    marker = gast.Pass()
+    marker.sg_pop = list(names)
+    marker.sg_origin = origin
+    return marker

@@ -28,9 +28,16 @@ class Scope:
             except ValueError:  # an empty cell: assigned after the function was made
                 pass
         self.locals = set(local_names)
+        self.generated: dict[str, object] = {}  # names the compiler bound to runtime helpers
 
     def lookup(self, name: str):
         """The object a free name refers to, or _MISSING for locals and unknown names."""
+        if name in self.generated:
+            return self.generated[name]
+        return self.lookup_user(name)
+
+    def lookup_user(self, name: str):
+        """Like lookup, for the names the user's own code can see."""
         if name in self.locals:
             return _MISSING
         if name in self.closure:

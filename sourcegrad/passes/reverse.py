@@ -12,55 +12,25 @@ from __future__ import annotations
 import gast
 
 from ..errors import TransformError
+from .. import runtime, runtime_flow
 from . import nodes
 from .activity import Activity
+from .adjoints import AdjointStates
+from .control import ControlFlow
 from .primitives import Op, classify
 from .templates import Binder, bind_arguments, instantiate
 
 
-class Reverse:
+class Reverse(ControlFlow, AdjointStates):
     """Builds the backward sweep for one function body."""
 
     def __init__(self, info, scope, namer, activity: Activity, binder: Binder,
                  reassigned: set[str]):
         self.info = info
         self.scope = scope
-        self.namer = namer
         self.activity = activity
         self.binder = binder
-        self.reassigned = reassigned  # variables bound more than once: never aliased
-        self.adjoints: dict[str, gast.expr] = {}  # variable -> its adjoint now (absent: zero)
-        self.names: dict[str, str] = {}  # variable -> its adjoint variable's name
-        self.helpers = {}
-
-    # -- adjoint bookkeeping ------------------------------------------------------------------
-    def adjoint_name(self, var: str) -> str:
-        if var not in self.names:
-            self.names[var] = self.namer.fresh("d" + var.lstrip("_"))
-        return self.names[var]
-
-    def adjoint(self, var: str):
-        return self.adjoints.get(var)
-
-    def accumulate(self, var: str, contribution, out: list) -> None:
-        """Add ``contribution`` to the adjoint of ``var``, emitting as little code as possible."""
-        current = self.adjoints.get(var)
-        if current is None and self._aliasable(contribution):
-            self.adjoints[var] = contribution
-            return
-        name = self.adjoint_name(var)
-        value = contribution if current is None else nodes.binop(current, gast.Add(),
-                                                                  contribution)
-        out.append(nodes.assign(name, value))
-        self.adjoints[var] = nodes.load(name)
-
-    def _aliasable(self, node) -> bool:
-        if isinstance(node, gast.Constant):
-            return True
-        if isinstance(node, gast.Name):
-            owner = next((v for v, n in self.names.items() if n == node.id), None)
-            return owner is not None and owner not in self.reassigned
-        return False
+        self._init_states(namer, reassigned)
 
     def runtime(self, obj, name: str) -> gast.Name:
         return nodes.load(self.binder.name_for(obj, name))
@@ -72,23 +42,38 @@ class Reverse:
         for stmt in reversed(stmts):
             produced: list = []
             self.statement(stmt, produced)
+            restores = self.restores_for(stmt)
             if produced:
                 origin = getattr(stmt, "sg_origin", None)
                 line = self.info.line_of(origin) if origin is not None else ""
-                if line and not (out and getattr(out[-1], "sg_comment_for", None) is origin
-                                 and False):
+                if line and not self._continues(out, origin) and \
+                        not isinstance(stmt, (gast.For, gast.While, gast.If)):
                     marker = nodes.comment("grad of: " + line)
                     marker.sg_comment_for = origin
-                    if not self._continues(out, origin):
-                        produced.insert(0, marker)
-                out.extend(produced)
+                    produced.insert(0, marker)
+            out.extend(produced + restores)
         return out
+
+    def restores_for(self, stmt) -> list:
+        """Pop points after a statement that re-binds variables the sweep may need again."""
+        if getattr(stmt, "sg_nosave", False) or not isinstance(stmt, gast.Assign):
+            return []
+        target = stmt.targets[0]
+        if isinstance(target, gast.Subscript):
+            marker = nodes.pop_point([], stmt)
+            marker.sg_restore = (target.value.id, target.slice)
+            return [marker]
+        names = [n.id for n in gast.walk(target) if isinstance(n, gast.Name)]
+        names = [n for n in names if n in self.reassigned]
+        return [nodes.pop_point(names, stmt)] if names else []
 
     def _continues(self, out: list, origin) -> bool:
         """True when the previous adjoint block came from the same user statement."""
         for stmt in reversed(out):
             if nodes.is_comment(stmt):
                 return getattr(stmt, "sg_comment_for", None) is origin
+            if isinstance(stmt, (gast.For, gast.While, gast.If)):
+                return False
         return False
 
     def statement(self, stmt, out: list) -> None:
@@ -103,32 +88,74 @@ class Reverse:
         elif isinstance(target, (gast.Tuple, gast.List)):
             self.assignment([e.id for e in target.elts], stmt.value, stmt, out, unpack=True)
         else:
-            raise self.info.error(stmt, "assigning into an array element is not supported yet")
+            self.setitem(target, stmt.value, stmt, out)
 
     def assignment(self, targets: list[str], value, stmt, out: list, unpack=False) -> None:
         if not any(self.activity.active(t) for t in targets):
+            for t in targets:
+                self.consume(t)
             return
+        parts = [self.adjoint(t) for t in targets]
+        if all(p is None for p in parts):
+            return
+        maybe = [t for t in targets if self.is_maybe(t)]
         if unpack:
-            parts = [self.adjoints.get(t) for t in targets]
-            if all(p is None for p in parts):
-                return
             g = nodes.tuple_(p if p is not None else nodes.const(None) for p in parts)
         else:
-            g = self.adjoints.get(targets[0])
-            if g is None:
-                return
+            g = parts[0]
         op = classify(value, self.scope)
         inputs = {n.id for arg in op.operands() for n in gast.walk(arg)
                   if isinstance(n, gast.Name)}
+        snapshot = None
         if inputs & set(targets) and not isinstance(g, gast.Constant):
             snapshot = self.namer.fresh("g")  # x = f(x): the old x's adjoint starts afresh
             out.append(nodes.assign(snapshot, g))
             g = nodes.load(snapshot)
         for t in targets:
-            self.adjoints.pop(t, None)
+            self.consume(t)
         ans = nodes.tuple_(nodes.load(t) for t in targets) if unpack else nodes.load(targets[0])
         handler = getattr(self, "adjoint_" + op.kind)
-        handler(op, g, ans, stmt, out)
+        if maybe and not unpack:
+            # the result may have received no gradient on this path: skip its adjoint then
+            test = gast.Compare(left=nodes.clone(g), ops=[gast.IsNot()],
+                                comparators=[nodes.const(None)])
+            self.conditional(test, lambda body: handler(op, g, ans, stmt, body), out)
+        else:
+            handler(op, g, ans, stmt, out)
+
+    def setitem(self, target: gast.Subscript, value, stmt, out: list) -> None:
+        """``x[index] = value``: ``value`` gets ``dx[index]``; the overwritten part gets zero."""
+        base = target.value.id
+        g = self.adjoint(base)
+        if g is None or not self.activity.active(base):
+            return
+        index = index_value(target.slice)
+
+        def body(code):
+            if self.activity.active_node(value):
+                item = nodes.call(self.runtime(runtime_flow.adjoint_item, "adjoint_item"),
+                                  nodes.clone(self.adjoint(base)), nodes.load(base),
+                                  nodes.clone(index))
+                contribution = nodes.call(self.runtime(runtime.unbroadcast, "unbroadcast"),
+                                          item, nodes.clone(value))
+                self.accumulate(value.id, contribution, code)
+            if base in self.state.owned:
+                self.scattered.add(base)
+                code.append(nodes.assign(gast.Subscript(
+                    value=nodes.load(self.adjoint_name(base)), slice=nodes.clone(index),
+                    ctx=gast.Store()), nodes.const(0.0)))
+            else:
+                fresh = nodes.call(self.runtime(runtime_flow.cleared, "cleared"),
+                                   nodes.clone(self.adjoint(base)), nodes.load(base),
+                                   nodes.clone(index))
+                self.set_owned(base, fresh, code)
+
+        if self.is_maybe(base):
+            test = gast.Compare(left=nodes.load(self.adjoint_name(base)), ops=[gast.IsNot()],
+                                comparators=[nodes.const(None)])
+            self.conditional(test, body, out)
+        else:
+            body(out)
 
     # -- one handler per kind of primitive ----------------------------------------------------
     def adjoint_copy(self, op: Op, g, ans, stmt, out) -> None:
@@ -144,13 +171,23 @@ class Reverse:
                 self.accumulate(elt.id, item, out)
 
     def adjoint_subscript(self, op: Op, g, ans, stmt, out) -> None:
-        from .. import runtime
         x, index = op.args
         if not self.activity.active_node(x):
             return
-        call = nodes.call(self.runtime(runtime.subscript_adjoint, "subscript_adjoint"), g,
-                          nodes.clone(x), index_value(index))
-        self.accumulate(x.id, call, out)
+        var, index = x.id, index_value(index)
+        if var in self.state.owned and not self.is_maybe(var):
+            self.scattered.add(var)
+            out.append(gast.Expr(value=nodes.call(
+                self.runtime(runtime_flow.add_at, "add_at"),
+                nodes.load(self.adjoint_name(var)), index, g)))
+            return
+        if self.adjoint(var) is None:
+            scatter = nodes.call(self.runtime(runtime.subscript_adjoint, "subscript_adjoint"),
+                                 g, nodes.clone(x), index)
+        else:
+            scatter = nodes.call(self.runtime(runtime_flow.accumulate_at, "accumulate_at"),
+                                 nodes.clone(self.adjoint(var)), g, nodes.clone(x), index)
+        self.set_owned(var, scatter, out)
 
     def adjoint_rule(self, op: Op, g, ans, stmt, out) -> None:
         rule = op.rule

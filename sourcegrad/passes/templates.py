@@ -30,12 +30,14 @@ class Binder:
         self.locals = locals_
 
     def name_for(self, obj, preferred: str) -> str:
-        if preferred not in self.locals and self.scope.lookup(preferred) is obj:
+        if preferred not in self.locals and self.scope.lookup_user(preferred) is obj:
             return preferred  # the user's code already calls it that (e.g. ``np``)
         if getattr(builtins, preferred, None) is obj and preferred not in self.locals \
                 and preferred not in self.scope.globals and preferred not in self.scope.closure:
             return preferred
-        return self.namer.helper(obj, preferred)
+        name = self.namer.helper(obj, preferred)
+        self.scope.generated[name] = obj
+        return name
 
     def value(self, obj, preferred: str):
         """A node evaluating to ``obj``: a literal when it is one, else a bound name."""
@@ -127,7 +129,11 @@ def _may_broadcast(rule: Rule, operands: dict, position: int, expr) -> bool:
     """
     if isinstance(expr, gast.Constant):
         return False
+    mine = operands[rule.params[position]]
     others = [operands[p] for i, p in enumerate(rule.params) if i != position and p in operands]
+    if isinstance(mine, gast.Name) and all(isinstance(o, gast.Name) and o.id == mine.id
+                                           for o in others):
+        return False  # x * x: an operand never broadcasts against itself
     return not all(_number(o) is not None or (isinstance(o, gast.Constant) and o.value is None)
                    for o in others)
 

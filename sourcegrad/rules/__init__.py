@@ -1,7 +1,18 @@
-"""The rule table and the modules that fill it (importing this package registers every rule)."""
-from . import arrays, binary, elementwise, no_gradient  # noqa: F401  (registration side effects)
+"""The rule table and the modules that fill it (importing this package registers every rule).
+
+Rules live by kind: ``elementwise`` and ``binary`` (ufuncs and operators), ``reductions``,
+``shapes``, ``sequences`` (sequence inputs and tuple outputs: their conventions are documented
+there), ``products``, ``linalg``, ``special`` (scipy.special, when scipy imports) and
+``no_gradient`` (the explicit list of gradient-free callables, ndarray methods and attributes).
+``coverage`` answers which numpy functions are known but have no rule.
+"""
+from . import (binary, elementwise, linalg, no_gradient, products,  # noqa: F401  (registration)
+               reductions, sequences, shapes, special)
+from . import language, nn  # noqa: F401  (activations, losses, indexing: the Tensor facade's primitives)
+from .coverage import known_unsupported, unsupported_message
 from .table import (ATTRIBUTES, METHODS, NONDIFF, RULES, Rule, RuleError, attribute, defvjp,
                     is_nondiff, lookup, method, nondiff)
 
 __all__ = ["ATTRIBUTES", "METHODS", "NONDIFF", "RULES", "Rule", "RuleError", "attribute",
-           "defvjp", "is_nondiff", "lookup", "method", "nondiff"]
+           "defvjp", "is_nondiff", "known_unsupported", "lookup", "method", "nondiff",
+           "unsupported_message"]

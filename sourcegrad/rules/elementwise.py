@@ -235,7 +235,7 @@ def erfc_scalar(g, ans, x):
 # -- identities and conversions -----------------------------------------------------------------
 
 
-@defvjp(np.real, np.conjugate, notes="real inputs only: the identity")
+@defvjp(np.real, np.conjugate, np.real_if_close, notes="real inputs only: the identity")
 def real(g, ans, val):
     return g
 
@@ -246,9 +246,10 @@ def nan_to_num(g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
 
 
 @defvjp(np.asarray, np.asanyarray, np.ascontiguousarray, np.asfortranarray,
+        np.asarray_chkfinite, np.require,
         notes="differentiates the value; the gradient keeps the input's float dtype")
 def asarray(g, ans, a, dtype=None, order=None, copy=None, like=None):
-    return cast_like(g, a)
+    return cast_like(np.reshape(g, np.shape(a)), a)
 
 
 @defvjp(np.array, notes="differentiates the value; the gradient keeps the input's float dtype")
@@ -269,4 +270,4 @@ def astype(g, ans, x, dtype, order="K", casting="unsafe", subok=True, copy=True)
 
 @defvjp(float, np.ndarray.item, notes="a size-1 array as a Python float")
 def to_float(g, ans, x=0.0):
-    return np.reshape(g, np.shape(x))
+    return cast_like(np.reshape(g, np.shape(x)), x)

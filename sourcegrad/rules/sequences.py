@@ -17,7 +17,7 @@ Conventions (the compiler and the Tensor facade rely on them; the rules of ``ein
 import numpy as np
 
 from ..runtime import (atleast_adjoint, broadcast_arrays_adjoint, concatenate_adjoint,
-                       joined_adjoint, stack_adjoint, unsplit, unstack_adjoint)
+                       joined_adjoint, meshgrid_adjoint, stack_adjoint, unsplit, unstack_adjoint)
 from ._compat import available
 from .table import defvjp
 
@@ -99,3 +99,8 @@ def atleast_nd(g, ans, *arys):
 @defvjp(np.broadcast_arrays, notes="each output's adjoint is summed back to its input")
 def broadcast_arrays(g, ans, *args, subok=False):
     return broadcast_arrays_adjoint(g, ans, args)
+
+
+@defvjp(np.meshgrid, notes="each grid's adjoint summed back onto its vector")
+def meshgrid(g, ans, *xi, copy=True, sparse=False, indexing="xy"):
+    return meshgrid_adjoint(g, ans, xi, indexing)

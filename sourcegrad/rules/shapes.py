@@ -8,7 +8,9 @@ back up; ``sort`` sends ``g`` back through the (stable) sorting permutation. Sub
 """
 import numpy as np
 
-from ..runtime import (diag_adjoint, diagonal_adjoint, inverse_permutation, pad_adjoint,
+from ..runtime import (cast_like, diag_adjoint, diagonal_adjoint, inverse_permutation, pad_adjoint,
+                       polyval_adjoint,
+                       reshape_order,
                        repeat_adjoint, sort_adjoint, take_adjoint, take_along_axis_adjoint,
                        tile_adjoint, trace_adjoint, unbroadcast)
 from ._compat import available
@@ -19,17 +21,17 @@ from .table import defvjp
 
 @defvjp(np.reshape)
 def reshape(g, ans, a, shape=None, order="C", newshape=None, copy=None):
-    return np.reshape(g, np.shape(a))
+    return np.reshape(g, np.shape(a), order=reshape_order(a, order))
 
 
 @defvjp(np.ndarray.reshape, notes="the method: x.reshape(2, 3) or x.reshape((2, 3))")
 def reshape_method(g, ans, a, *shape, order="C"):
-    return np.reshape(g, np.shape(a))
+    return np.reshape(g, np.shape(a), order=reshape_order(a, order))
 
 
 @defvjp(np.ravel, np.ndarray.flatten, np.ndarray.ravel)
 def ravel(g, ans, a, order="C"):
-    return np.reshape(g, np.shape(a))
+    return np.reshape(g, np.shape(a), order=reshape_order(a, order))
 
 
 @defvjp(np.squeeze)
@@ -171,3 +173,26 @@ def trace(g, ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 @defvjp(*available(np, "linalg.trace"), notes="over the last two axes")
 def linalg_trace(g, ans, x, offset=0, dtype=None):
     return trace_adjoint(g, x, offset, -2, -1)
+
+
+# -- miscellaneous ------------------------------------------------------------------------------
+
+
+@defvjp(np.fft.fftshift)
+def fftshift(g, ans, x, axes=None):
+    return np.fft.ifftshift(g, axes)
+
+
+@defvjp(np.fft.ifftshift)
+def ifftshift(g, ans, x, axes=None):
+    return np.fft.fftshift(g, axes)
+
+
+@defvjp(np.bincount, notes="gradient in the weights only")
+def bincount(g, ans, x, weights=None, minlength=0):
+    return None, cast_like(np.take(g, x), weights)
+
+
+@defvjp(np.polyval, notes="both the coefficients and the points")
+def polyval(g, ans, p, x):
+    return polyval_adjoint(g, p, x, wrt=0), polyval_adjoint(g, p, x, wrt=1)

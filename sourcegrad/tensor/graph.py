@@ -20,6 +20,7 @@ import numpy as np
 from .grad_mode import set_grad_enabled
 
 _sequence = itertools.count()
+_BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -90,7 +91,7 @@ class AccumulateGrad(Node):
             var._grad = type(var)._wrap(np.array(np.broadcast_to(data, var.shape), dtype=var._data.dtype))
         else:
             var._grad._data += data
-            var._grad._version[0] += 1
+            var._grad._vc[0] += 1
 
 
 class SavedTensor:
@@ -100,20 +101,20 @@ class SavedTensor:
 
     def __init__(self, tensor, producer_name=None) -> None:
         self.tensor = tensor
-        self.version = tensor._version[0]
+        self.version = tensor._vc[0]
         node = tensor.grad_fn if producer_name is None else None
         self.producer = producer_name or (node.name() if node is not None else None)
 
     def unpack(self, as_tensor: bool):
         t = self.tensor
-        if t._version[0] != self.version:
+        if t._vc[0] != self.version:
             dims = ", ".join(str(n) for n in t.shape)
             what = f"[torch.{t.dtype.tensor_type} [{dims}]]"
             if self.producer is not None:
-                what += f", which is output 0 of {re.sub(r'Backward\d*$', '', self.producer)},"
+                what += f", which is output 0 of {_BACKWARD_SUFFIX.sub('', self.producer)},"
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: {what} is at version {t._version[0]}; expected version "
+                f"inplace operation: {what} is at version {t._vc[0]}; expected version "
                 f"{self.version} instead. Hint: the operation that failed to compute its gradient "
                 "is the one that saved this tensor; modify a clone instead (x = x.clone())."
             )

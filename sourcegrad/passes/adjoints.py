@@ -1,0 +1,161 @@
+"""The symbolic state of every adjoint while the backward sweep is being built.
+
+For each variable the compiler knows, at each point of the backward sweep, one of:
+
+* *zero* -- nothing reached it yet: no code exists for it, and the first contribution assigns;
+* *live* -- an expression holds it (its adjoint variable ``dx``, a constant, or another
+  adjoint's name when it could be shared without a copy);
+* *maybe* -- after a branch or loop where only some paths contributed: ``dx`` holds an array
+  or ``None`` at run time, and code that reads it checks ``dx is not None`` first.
+
+It also knows which adjoints are *owned*: fresh arrays of the variable's full shape that nothing
+else refers to, which may therefore be updated in place (``dx[i] += g``).
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import gast
+
+from . import nodes
+
+
+@dataclass
+class State:
+    live: dict = field(default_factory=dict)  # variable -> expression (absent: zero)
+    maybe: set = field(default_factory=set)  # variables whose adjoint may be None
+    owned: set = field(default_factory=set)  # variables whose adjoint is an owned buffer
+
+    def copy(self) -> "State":
+        return State({k: nodes.clone(v) for k, v in self.live.items()}, set(self.maybe),
+                     set(self.owned))
+
+    def key(self, var: str):
+        """A comparable summary of one variable's state."""
+        expr = self.live.get(var)
+        return (None if expr is None else gast.dump(expr), var in self.maybe, var in self.owned)
+
+    def variables(self) -> set:
+        return set(self.live)
+
+
+class AdjointStates:
+    """Mixin for the reverse transform: adjoint names, accumulation, and merging of states."""
+
+    def _init_states(self, namer, reassigned: set[str]):
+        self.namer = namer
+        self.reassigned = reassigned
+        self.state = State()
+        self.names: dict[str, str] = {}
+        self.scattered: set[str] = set()  # adjoints scattered into (x[i]) in the current loop
+
+    # -- names and reads ------------------------------------------------------------------------
+    def adjoint_name(self, var: str) -> str:
+        if var not in self.names:
+            self.names[var] = self.namer.fresh("d" + var.lstrip("_"))
+        return self.names[var]
+
+    def adjoint(self, var: str):
+        return self.state.live.get(var)
+
+    def is_maybe(self, var: str) -> bool:
+        return var in self.state.maybe
+
+    def consume(self, var: str) -> None:
+        """``var`` was just (re)defined: the value before it has an adjoint of its own."""
+        self.state.live.pop(var, None)
+        self.state.maybe.discard(var)
+        self.state.owned.discard(var)
+
+    # -- writes -----------------------------------------------------------------------------------
+    def accumulate(self, var: str, contribution, out: list) -> None:
+        """Add ``contribution`` to the adjoint of ``var``, emitting as little code as possible."""
+        state = self.state
+        current = state.live.get(var)
+        if current is None and self._shareable(contribution):
+            state.live[var] = contribution
+            state.owned.discard(var)
+            return
+        name = self.adjoint_name(var)
+        if current is None:
+            out.append(nodes.assign(name, contribution))
+            state.owned.discard(var)
+        elif var in state.maybe:
+            test = gast.Compare(left=nodes.load(name), ops=[gast.Is()],
+                                comparators=[nodes.const(None)])
+            total = nodes.binop(nodes.load(name), gast.Add(), nodes.clone(contribution))
+            out.append(nodes.assign(name, gast.IfExp(test=test, body=contribution, orelse=total)))
+            state.maybe.discard(var)
+            state.owned.discard(var)
+        elif var in state.owned and _is_name(current, name):
+            out.append(gast.AugAssign(target=nodes.store(name), op=gast.Add(),
+                                      value=contribution))
+        else:
+            out.append(nodes.assign(name, nodes.binop(current, gast.Add(), contribution)))
+            state.owned.discard(var)
+        state.live[var] = nodes.load(name)
+
+    def set_owned(self, var: str, value, out: list) -> None:
+        """Bind the adjoint of ``var`` to a fresh full-shape array (``value`` allocates it)."""
+        self.scattered.add(var)
+        name = self.adjoint_name(var)
+        out.append(nodes.assign(name, value))
+        self.state.live[var] = nodes.load(name)
+        self.state.maybe.discard(var)
+        self.state.owned.add(var)
+
+    def _shareable(self, node) -> bool:
+        """A contribution bound without a copy: constants, and adjoints that never change."""
+        if isinstance(node, gast.Constant):
+            return True
+        if isinstance(node, gast.Name):
+            owner = next((v for v, n in self.names.items() if n == node.id), None)
+            return owner is not None and owner not in self.reassigned
+        return False
+
+    # -- joins ------------------------------------------------------------------------------------
+    def settle(self, var: str, target: State, out: list) -> None:
+        """Emit code that brings ``var`` from the current state to its state in ``target``."""
+        want = target.live.get(var)
+        have = self.state.live.get(var)
+        name = self.adjoint_name(var)
+        if want is None:
+            return
+        if have is None:
+            out.append(nodes.assign(name, nodes.const(None)))
+        elif not _is_name(have, name):
+            out.append(nodes.assign(name, have))
+
+    def join(self, states: list[State], variables) -> State:
+        """The state after control flow merges ``states`` (per variable, the weakest)."""
+        merged = State()
+        for var in variables:
+            keys = {s.key(var) for s in states}
+            if len(keys) == 1:
+                first = states[0]
+                if var in first.live:
+                    merged.live[var] = nodes.clone(first.live[var])
+                    if var in first.maybe:
+                        merged.maybe.add(var)
+                    if var in first.owned:
+                        merged.owned.add(var)
+                continue
+            name = self.adjoint_name(var)
+            merged.live[var] = nodes.load(name)
+            if any(var not in s.live or var in s.maybe for s in states):
+                merged.maybe.add(var)
+            if all(var in s.owned for s in states):
+                merged.owned.add(var)
+        return merged
+
+
+def _is_name(node, name: str) -> bool:
+    return isinstance(node, gast.Name) and node.id == name
+
+
+def touched(before: State, after: State) -> set:
+    return {v for v in before.variables() | after.variables() if before.key(v) != after.key(v)}
+
+
+__all__ = ["AdjointStates", "State", "copy", "touched"]

@@ -1,0 +1,129 @@
+"""Runtime helpers for loops, branches and in-place array writes in generated gradients.
+
+Adjoints that may not have received any contribution yet hold ``None`` at run time (the
+compiler knows statically when that can happen and only then emits these checks).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .runtime import subscript_adjoint
+
+
+def sequence(items):
+    """What a ``for`` loop iterates over, as something indexable (arrays and lists stay)."""
+    if type(items) in (list, tuple, np.ndarray, range):
+        return items
+    return list(items)
+
+
+def _basic(index) -> bool:
+    parts = index if type(index) is tuple else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer))
+               for p in parts)
+
+
+def add_at(buffer, index, g):
+    """``buffer[index] += g`` in place (repeated fancy indices add up); returns ``buffer``."""
+    if _basic(index):
+        buffer[index] += g
+    else:
+        np.add.at(buffer, index, g)
+    return buffer
+
+
+def accumulate_at(adjoint, g, x, index):
+    """The adjoint of ``x`` plus ``g`` scattered at ``index`` (a fresh array of ``x``'s shape)."""
+    scattered = subscript_adjoint(g, x, index)
+    if adjoint is None:
+        return scattered
+    scattered += adjoint
+    return scattered
+
+
+def cleared(adjoint, x, index):
+    """A fresh copy of ``adjoint`` (shaped like ``x``) with zeros at ``index``.
+
+    The adjoint of ``x[index] = value``: the values that were overwritten receive no gradient.
+    """
+    out = np.zeros(np.shape(x), dtype=np.result_type(x, np.float16))
+    if adjoint is not None:
+        out += adjoint
+    out[index] = 0
+    return out
+
+
+def restore(array, index, saved):
+    """Put back the values an in-place write overwrote (the backward sweep runs in reverse)."""
+    array[index] = saved
+
+
+def buffer(adjoint, x):
+    """An owned array shaped like ``x`` holding ``adjoint`` (zeros for None): loops update it
+    in place. Python numbers get a Python float (immutable, so ``+=`` is safe too)."""
+    if type(x) is float or type(x) is int:
+        return 0.0 if adjoint is None else adjoint
+    out = np.zeros(np.shape(x), dtype=np.result_type(x, np.float16))
+    if adjoint is not None:
+        out += adjoint
+    return out
+
+
+def saved_region(x, index):
+    """A copy of the values ``x[index] = ...`` is about to overwrite."""
+    return np.copy(x[index])
+
+
+class Shaped:
+    """Stands in for a value the backward sweep reads only for its shape."""
+
+    __slots__ = ("shape",)
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+
+class ShapeStack:
+    """A stack of shapes, run-length encoded: a loop whose shapes never change saves one entry.
+
+    Values that the backward sweep needs only for their shape (to undo broadcasting) are saved
+    here instead of on a value stack.
+    """
+
+    __slots__ = ("runs",)
+
+    def __init__(self):
+        self.runs = []  # [shape, count] pairs
+
+    def append(self, value):
+        shape = getattr(value, "shape", ())
+        runs = self.runs
+        if runs and runs[-1][0] == shape:
+            runs[-1][1] += 1
+        else:
+            runs.append([shape, 1])
+
+    def pop(self):
+        top = self.runs[-1]
+        top[1] -= 1
+        if not top[1]:
+            self.runs.pop()
+        return Shaped(top[0])
+
+    def __len__(self):
+        return sum(count for _, count in self.runs)
+
+
+def adjoint_item(adjoint, x, index):
+    """A copy of ``adjoint[index]`` (``adjoint`` standing for an array shaped like ``x``).
+
+    A copy, because the backward sweep clears ``adjoint[index]`` in place right after.
+    """
+    if type(adjoint) is not np.ndarray or adjoint.shape != np.shape(x):
+        adjoint = np.broadcast_to(adjoint, np.shape(x))
+    item = adjoint[index]
+    return item.copy() if type(item) is np.ndarray else item

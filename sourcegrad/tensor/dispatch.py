@@ -1,0 +1,215 @@
+"""Running a numpy primitive on Tensors and recording it with its rule from the table.
+
+:func:`record` is the one place where the facade meets the rule table: it computes the primitive
+on the tensors' arrays, and -- when gradients are being recorded -- makes a graph node whose
+backward is ``RULES[primitive].vjp(i)``. It saves for backward only the inputs whose *values*
+the rule reads (found by reading the rule's template); inputs whose shape alone is needed (the
+``x`` of ``unbroadcast(g, x)``) are not kept alive, and in-place changes to them are harmless,
+as in PyTorch.
+
+Tensors also implement numpy's dispatch protocols (``__array_ufunc__``, ``__array_function__``),
+so ``np.cos(t)`` on a Tensor is recorded too. That is what makes ``create_graph=True`` work: a
+rule's vjp, run on Tensors, records its own operations, so gradients are differentiable again.
+"""
+from __future__ import annotations
+
+import gast
+import numpy as np
+
+from .. import runtime
+from ..rules import table
+from . import dtypes, graph
+from .grad_mode import is_grad_enabled
+from .tensor import Tensor
+
+#: PyTorch's grad_fn label of each primitive (ops may pass their own, e.g. SumBackward1)
+NAMES = {
+    np.add: "AddBackward0", np.subtract: "SubBackward0", np.multiply: "MulBackward0",
+    np.true_divide: "DivBackward0", np.power: "PowBackward0", np.negative: "NegBackward0",
+    np.exp: "ExpBackward0", np.log: "LogBackward0", np.sin: "SinBackward0",
+    np.cos: "CosBackward0", np.tan: "TanBackward0", np.tanh: "TanhBackward0",
+    np.sqrt: "SqrtBackward0", np.absolute: "AbsBackward0", np.square: "PowBackward0",
+    np.reciprocal: "ReciprocalBackward0", np.log1p: "Log1PBackward0", np.expm1: "Expm1Backward0",
+    np.sum: "SumBackward0", np.mean: "MeanBackward0", np.matmul: "MmBackward0",
+    np.transpose: "PermuteBackward0", np.reshape: "ViewBackward0", np.squeeze: "SqueezeBackward0",
+    np.expand_dims: "UnsqueezeBackward0", np.maximum: "MaximumBackward0",
+    np.minimum: "MinimumBackward0", np.where: "WhereBackward0", np.clip: "ClampBackward1",
+    np.max: "MaxBackward1", np.min: "MinBackward1", np.broadcast_to: "ExpandBackward0",
+    np.asarray: "ToCopyBackward0", np.array: "CloneBackward0", np.swapaxes: "TransposeBackward0",
+    np.concatenate: "CatBackward0", np.stack: "StackBackward0", np.prod: "ProdBackward0",
+    np.var: "VarBackward0", np.std: "StdBackward0", np.arctan: "AtanBackward0",
+    np.arcsin: "AsinBackward0", np.arccos: "AcosBackward0", np.sinh: "SinhBackward0",
+    np.cosh: "CoshBackward0", np.log2: "Log2Backward0", np.log10: "Log10Backward0",
+}
+
+# Calls that read only the *shape* of the argument at these positions.
+_SHAPE_ONLY = {np.shape: (0,), np.ndim: (0,), np.size: (0,), runtime.unbroadcast: (1,),
+               runtime.expand_to: (1,), runtime.reduced_count: (0,), runtime.zeros_like: (0,)}
+
+
+def _unwrap(value):
+    if isinstance(value, Tensor):
+        return value._data
+    if type(value) in (list, tuple) and any(isinstance(v, Tensor) for v in value):
+        return type(value)(_unwrap(v) for v in value)
+    return value
+
+
+def _float_inputs(values) -> bool:
+    for v in values:
+        if type(v) in (list, tuple):
+            if _float_inputs(v):
+                return True
+            continue
+        dt = getattr(v._data if isinstance(v, Tensor) else v, "dtype", None)
+        if dt is not None and dt == np.float64:
+            return True
+    return False
+
+
+def wrap_value(value, args) -> Tensor:
+    """The result of a primitive as a Tensor (a view shares its base's version counter)."""
+    if isinstance(value, Tensor):
+        return value
+    array = np.asarray(value)
+    if array.dtype == np.float64 and not _float_inputs(args):
+        array = array.astype(dtypes.get_default_dtype().np)  # int / int -> float32, as PyTorch
+    out = Tensor._wrap(array)
+    if array.base is not None:
+        for a in args:
+            if isinstance(a, Tensor) and np.may_share_memory(array, a._data):
+                out._vc = a._vc
+                out._base = a if a._base is None else a._base
+                break
+    return out
+
+
+def record(fn, args, kwargs=None, name=None, edges=None):
+    """``fn(*args, **kwargs)`` on the tensors' arrays, recorded with ``fn``'s rule if needed.
+
+    ``edges`` are the argument positions that become ``next_functions`` (default: every
+    Tensor argument), so ``x.pow(2)`` has one entry and ``x + 1`` two, as in PyTorch.
+    """
+    kwargs = kwargs or {}
+    value = fn(*[_unwrap(a) for a in args], **{k: _unwrap(v) for k, v in kwargs.items()})
+    out = wrap_value(value, args)
+    if not is_grad_enabled():
+        return out
+    tracked = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+    if not tracked:
+        if any(isinstance(v, Tensor) and v.requires_grad for v in kwargs.values()):
+            raise TypeError(f"{_name(fn)}: tensors that require grad must be passed positionally")
+        return out
+    rule = table.lookup(fn)
+    if rule is None:
+        if table.is_nondiff(fn):
+            return out
+        raise TypeError(
+            f"no gradient rule for {_name(fn)}; register one with "
+            f"sourcegrad.extend.defvjp({_name(fn)}) (see sourcegrad/extend.py)"
+        )
+    diff = [i for i in tracked if rule.differentiable(i)]
+    if not diff:
+        return out
+    if edges is None:
+        edges = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    needed = set().union(*(_value_params(rule, i) for i in diff))
+    params = rule.params
+    slots = []
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            name_i = params[i] if i < len(params) else None
+            slots.append(graph.SavedTensor(a) if name_i in needed or name_i is None
+                         else graph.shape_only(a))
+        else:
+            slots.append(a)
+    next_functions, meta = [], []
+    for i in edges:
+        a = args[i]
+        if i in diff:
+            node = a.grad_fn if a.grad_fn is not None else a._accumulator()
+            next_functions.append((node, 0))
+        else:
+            next_functions.append((None, 0))
+        meta.append((tuple(np.shape(_unwrap(a))), getattr(_unwrap(a), "dtype", out._data.dtype)))
+    label = name or NAMES.get(fn) or f"{_name(fn).capitalize()}Backward0"
+    ans = graph.SavedTensor(out, label) if "ans" in needed else graph.shape_only(out)
+    out.grad_fn = graph.node_class(label)(rule, next_functions, list(edges), slots,
+                                          dict(kwargs), ans, meta)
+    return out
+
+
+def _name(fn) -> str:
+    module = getattr(fn, "__module__", None) or ""
+    short = getattr(fn, "__name__", repr(fn))
+    return f"np.{short}" if module.startswith("numpy") or isinstance(fn, np.ufunc) else short
+
+
+_value_params_cache: dict = {}
+
+
+def _value_params(rule, position: int) -> frozenset:
+    """The rule's parameters whose values (not just shapes) the adjoint of ``position`` reads."""
+    key = (id(rule), position)
+    if key not in _value_params_cache:
+        _value_params_cache[key] = _find_value_params(rule, position)
+    return _value_params_cache[key]
+
+
+def _find_value_params(rule, position: int) -> frozenset:
+    _, prelude, outputs = rule.parts()
+    env = rule.globals()
+    names = _value_names(outputs[position], env)
+    for stmt in reversed(prelude):
+        if any(t.id in names for t in stmt.targets):
+            names |= _value_names(stmt.value, env)
+    return frozenset(names & (set(rule.params) | {"ans"}))
+
+
+def _value_names(expr, env) -> set:
+    shape_uses = set()
+    for node in gast.walk(expr):
+        if isinstance(node, gast.Call):
+            positions = _SHAPE_ONLY.get(_resolve(node.func, env), ())
+            for p in positions:
+                if p < len(node.args) and isinstance(node.args[p], gast.Name):
+                    shape_uses.add(id(node.args[p]))
+    return {n.id for n in gast.walk(expr) if isinstance(n, gast.Name) and id(n) not in shape_uses}
+
+
+def _resolve(func, env):
+    if isinstance(func, gast.Name):
+        return env.get(func.id)
+    if isinstance(func, gast.Attribute):
+        base = _resolve(func.value, env)
+        return getattr(base, func.attr, None) if base is not None else None
+    return None
+
+
+# -- numpy's dispatch protocols -------------------------------------------------------------------
+
+def array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    if kwargs.get("out") is not None:
+        return NotImplemented
+    if method == "__call__":
+        return record(ufunc, inputs, kwargs)
+    if method == "outer" and len(inputs) == 2:
+        a, b = inputs
+        a = np.reshape(a, tuple(np.shape(a)) + (1,) * np.ndim(b))
+        return record(ufunc, (a, b), kwargs)
+    return NotImplemented
+
+
+HANDLED = {
+    np.shape: lambda a: tuple(np.shape(_unwrap(a))),
+    np.ndim: lambda a: np.ndim(_unwrap(a)),
+    np.size: lambda a, axis=None: np.size(_unwrap(a), axis),
+    np.result_type: lambda *a: np.result_type(*[_unwrap(v) for v in a]),
+}
+
+
+def array_function(self, func, types, args, kwargs):
+    handler = HANDLED.get(func)
+    if handler is not None:
+        return handler(*args, **kwargs)
+    return record(func, args, kwargs)

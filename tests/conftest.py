@@ -1,0 +1,39 @@
+"""Shared pytest set-up for the whole suite.
+
+* ``--update-golden`` rewrites the expected generated sources in ``tests/golden/`` (use it only
+  when a change to the generated text is intended, then read the diff).
+* ``restore_rules`` snapshots the rule table so a test may register rules with
+  ``sourcegrad.extend`` without leaking them into other tests.
+"""
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+GOLDEN_DIR = pathlib.Path(__file__).parent / "golden"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/*.py from the current generated source")
+
+
+@pytest.fixture
+def update_golden(request) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+def restore_rules():
+    """Undo every rule registration a test makes (RULES, NONDIFF, METHODS, ATTRIBUTES)."""
+    from sourcegrad import rules
+
+    tables = (rules.RULES, rules.NONDIFF, rules.METHODS, rules.ATTRIBUTES)
+    saved = [dict(t) for t in tables]
+    try:
+        yield
+    finally:
+        for table, copy in zip(tables, saved):
+            table.clear()
+            table.update(copy)
