@@ -8,6 +8,7 @@ import copy
 import datetime
 import functools
 import gc
+import os
 import statistics
 import sys
 import time
@@ -87,6 +88,8 @@ def run_workload(w: Workload, peers: dict, mode: dict, seed: int, log) -> dict:
     pristine = copy.deepcopy(inputs)
     hand = systems.numpy_gradient(w.hand, w, inputs)
     ref = hand.to_numpy(hand.call())
+    if mutated(inputs, pristine):
+        raise RuntimeError(f"the hand-written gradient of {w.name} changes its inputs")
     cells: dict[str, dict] = {}
     timed = {"forward": systems.forward_call(w, inputs), "hand": hand.call}
 
@@ -101,7 +104,7 @@ def run_workload(w: Workload, peers: dict, mode: dict, seed: int, log) -> dict:
         try:
             g = build(w, inputs)
             got = g.to_numpy(g.call())
-        except Exception as exc:  # noqa: BLE001 -- an unsupported construct, a missing rule, a bug: report it
+        except Exception as exc:  # noqa: BLE001 -- unsupported construct, missing rule, bug
             cells[key] = failed(exc)
             mutated(inputs, pristine)
             continue
@@ -153,6 +156,7 @@ def run(names=None, mode_name="quick", peer_names=("autograd", "torch", "jax"), 
     mode = MODES[mode_name]
     peers = systems.load_peers(peer_names)
     start = time.perf_counter()
+    load_before = os.getloadavg()[0]
     rows = []
     for w in [BY_NAME[n] for n in names] if names else WORKLOADS:
         log(f"{w.name} {w.title}")
@@ -163,6 +167,7 @@ def run(names=None, mode_name="quick", peer_names=("autograd", "torch", "jax"), 
         "repeats": mode["repeats"],
         "elapsed": time.perf_counter() - start,
         "machine": report.machine_info(peers),
+        "load": [load_before, os.getloadavg()[0]],
         "peers": list(peers),
         "rows": rows,
     }

@@ -221,6 +221,8 @@ def results_markdown(results: dict) -> str:
          f"({results['repeats']} timed repeats per cell, median; {results['elapsed']:.0f} s)."),
         "",
         machine_markdown(results["machine"]),
+        (f"- load average (1 min) {results['load'][0]:.2f} before the run, "
+         f"{results['load'][1]:.2f} after: other work on the machine shows up as noise"),
         "",
         "### Microseconds per call",
         "",

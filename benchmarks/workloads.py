@@ -66,12 +66,42 @@ def scalar_loop_math(x):
     return x
 
 
+def scalar_loop_grad_reverse(x):
+    """W1's gradient as a reverse sweep: the loop's values on a stack, then back over them."""
+    xs, sines = [], []
+    for _ in range(100):
+        s = np.sin(x)
+        xs.append(x)
+        sines.append(s)
+        x = s * x + 0.5 * x
+    dx = 1.0
+    for _ in range(100):
+        x = xs.pop()
+        dx *= np.cos(x) * x + sines.pop() + 0.5
+    return dx
+
+
 def scalar_loop_math_grad(x):
     dx = 1.0
     for _ in range(100):
         a = math.sin(x) + 0.5
         dx *= math.cos(x) * x + a
         x = a * x
+    return dx
+
+
+def scalar_loop_math_grad_reverse(x):
+    """W1m's gradient as a reverse sweep (see scalar_loop_grad_reverse)."""
+    xs, sines = [], []
+    for _ in range(100):
+        s = math.sin(x)
+        xs.append(x)
+        sines.append(s)
+        x = s * x + 0.5 * x
+    dx = 1.0
+    for _ in range(100):
+        x = xs.pop()
+        dx *= math.cos(x) * x + sines.pop() + 0.5
     return dx
 
 
@@ -305,11 +335,15 @@ def linreg_inputs(rng):
     }
 
 
+REVERSE = "hand-written reverse sweep (loop values kept on stacks, as reverse mode does)"
+
 WORKLOADS: list[Workload] = [
     Workload("W1", "scalar loop, `np.sin`, Python float", scalar_loop, scalar_loop_grad,
-             ("x",), scalar_inputs, peer=scalar_loop_peer),
+             ("x",), scalar_inputs, peer=scalar_loop_peer,
+             alternatives={REVERSE: scalar_loop_grad_reverse}),
     Workload("W1m", "scalar loop, `math.sin`, Python float", scalar_loop_math,
-             scalar_loop_math_grad, ("x",), scalar_inputs),
+             scalar_loop_math_grad, ("x",), scalar_inputs,
+             alternatives={REVERSE: scalar_loop_math_grad_reverse}),
     Workload("W2", "MLP, X 64x32, W1 32x64, W2 64x10", mlp, mlp_grad,
              ("W1", "b1", "W2", "b2"), mlp_inputs(64, 32, 64, 10), peer=mlp_peer),
     Workload("W3", "MLP, X 1024x512, W1 512x1024, W2 1024x256", mlp, mlp_grad,

@@ -1,10 +1,11 @@
-"""Pass 8: compile generated source so tracebacks, pdb and inspect see it.
+"""The last pass: compile generated source so tracebacks, pdb and inspect see it.
 
-The text is registered in ``linecache`` under a unique pseudo-filename, compiled, and the
-gradient function is built from its code object with the *user's* globals, so module-level
-values are read at run time exactly as the user's function reads them. Runtime helpers and the
-user's closure variables arrive as closure cells (the generated text wraps the gradient in a
-``def`` whose parameters name them); the user's own cells are shared, not copied.
+The text is registered in ``linecache`` under a unique pseudo-filename and compiled once. Each
+generated function is built from its code object with the globals of the user function it
+came from, so module-level values are read at run time exactly as the user's code reads them.
+Runtime helpers, sibling generated functions and the user's closure variables arrive as closure
+cells: the text wraps each unit in a ``bind_...()`` factory whose parameters name them, and the
+user's own cells are shared, not copied.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import itertools
 import linecache
 import threading
 import types
+
+from .passes.transform import GeneratedRef
 
 _counter = itertools.count(1)
 _lock = threading.Lock()
@@ -24,21 +27,34 @@ def register_source(text: str, label: str) -> str:
     return filename
 
 
-def load(text: str, label: str, fn_name: str, user_fn, helpers: dict) -> types.FunctionType:
-    """Compile ``text`` and return its inner function ``fn_name`` bound to ``user_fn``'s world."""
+def load_program(text: str, label: str, units: list) -> None:
+    """Compile ``text`` and fill every unit's GeneratedRefs with the functions it defines."""
     filename = register_source(text, label)
     module_code = compile(text, filename, "exec")
-    factory = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
-    inner = next(c for c in factory.co_consts
-                 if isinstance(c, types.CodeType) and c.co_name == fn_name)
-    user_cells = dict(zip(user_fn.__code__.co_freevars, user_fn.__closure__ or ()))
-    cells = []
-    for name in inner.co_freevars:
-        if name in helpers:
-            cells.append(types.CellType(helpers[name]))
-        else:
-            cells.append(user_cells[name])
-    fn = types.FunctionType(inner, user_fn.__globals__, fn_name, user_fn.__defaults__,
-                            tuple(cells))
-    fn.__kwdefaults__ = user_fn.__kwdefaults__
-    return fn
+    factories = {c.co_name: c for c in module_code.co_consts if isinstance(c, types.CodeType)}
+    ref_cells: dict[int, types.CellType] = {}
+
+    def cell_for(obj):
+        if isinstance(obj, GeneratedRef):
+            return ref_cells.setdefault(id(obj), types.CellType())
+        return types.CellType(obj)
+
+    built = []
+    for unit in units:
+        factory = factories["bind_" + unit.functions[0].name]
+        inner = {c.co_name: c for c in factory.co_consts if isinstance(c, types.CodeType)}
+        for node in unit.functions:
+            code = inner[node.name]
+            cells = tuple(cell_for(unit.helpers[v]) if v in unit.helpers else unit.closure[v]
+                          for v in code.co_freevars)
+            fn = types.FunctionType(code, unit.user_fn.__globals__, node.name, None, cells)
+            if not node.name.startswith("backward_"):
+                fn.__defaults__ = unit.user_fn.__defaults__
+                fn.__kwdefaults__ = unit.user_fn.__kwdefaults__
+            fn.__qualname__ = node.name
+            fn.__sourcegrad_generated__ = True
+            unit.refs[node.name].function = fn
+            built.append(unit.refs[node.name])
+    for ref in built:
+        if id(ref) in ref_cells:
+            ref_cells[id(ref)].cell_contents = ref.function

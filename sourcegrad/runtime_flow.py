@@ -127,3 +127,12 @@ def adjoint_item(adjoint, x, index):
         adjoint = np.broadcast_to(adjoint, np.shape(x))
     item = adjoint[index]
     return item.copy() if type(item) is np.ndarray else item
+
+
+def or_zeros(adjoint, x):
+    """``adjoint``, or zeros shaped like ``x`` when no gradient arrived (``None``)."""
+    if adjoint is not None:
+        return adjoint
+    if type(x) is float or type(x) is int:
+        return 0.0
+    return np.zeros(np.shape(x), dtype=np.result_type(x, np.float16))

@@ -258,7 +258,7 @@ def eigh_adjoint(g, ans):
 
 def eigvalsh_adjoint(g, a, UPLO="L"):
     """Adjoint of ``eigvalsh``: ``V diag(g) V^T``."""
-    w, v = np.linalg.eigh(a, UPLO)
+    _, v = np.linalg.eigh(a, UPLO)
     return (v * np.asarray(g)[..., None, :]) @ _mT(v)
 
 
@@ -381,7 +381,7 @@ def _matrix_norm_adjoint(g, ans, x, ord):
     if ord in (None, "fro"):
         return g * x / np.where(ans == 0, 1, ans)
     if ord in ("nuc", 2, -2):
-        u, s, vh = np.linalg.svd(x, full_matrices=False)
+        u, _, vh = np.linalg.svd(x, full_matrices=False)
         if ord == "nuc":
             return g * (u @ vh)
         i = 0 if ord == 2 else -1

@@ -3,7 +3,7 @@
 * ``--update-golden`` rewrites the expected generated sources in ``tests/golden/`` (use it only
   when a change to the generated text is intended, then read the diff).
 * ``restore_rules`` snapshots the rule table so a test may register rules with
-  ``sourcegrad.extend`` without leaking them into other tests.
+  ``sourcegrad.extend`` without leaking them (or gradients compiled with them) into other tests.
 """
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ def update_golden(request) -> bool:
 
 @pytest.fixture
 def restore_rules():
-    """Undo every rule registration a test makes (RULES, NONDIFF, METHODS, ATTRIBUTES)."""
+    """Undo every rule registration a test makes (RULES, NONDIFF, METHODS, ATTRIBUTES), and
+    forget gradients compiled with the test's rules."""
+    import sourcegrad
     from sourcegrad import rules
 
     tables = (rules.RULES, rules.NONDIFF, rules.METHODS, rules.ATTRIBUTES)
@@ -37,3 +39,4 @@ def restore_rules():
         for table, copy in zip(tables, saved):
             table.clear()
             table.update(copy)
+        sourcegrad.clear_cache()

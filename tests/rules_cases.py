@@ -220,8 +220,8 @@ add(np.clip, cases=[
 
 # == reductions ==================================================================================
 _reduce_shapes = [
-    dict(), dict(axis=1), dict(axis=-1, keepdims=True), dict(axis=(0, 2)),
-    dict(axis=(-1, 0), keepdims=True)]
+    {}, {"axis": 1}, {"axis": -1, "keepdims": True}, {"axis": (0, 2)},
+    {"axis": (-1, 0), "keepdims": True}]
 add(np.sum, np.mean, np.prod, np.nansum, np.nanmean, np.var, np.std,
     cases=[Case(U((3, 4, 2), 0.3, 2.0), **kw) for kw in _reduce_shapes])
 add(np.sum, np.mean, np.prod, np.nansum, np.nanmean, np.var, cases=[Case(U(None))])
@@ -410,7 +410,7 @@ add(*have(np, "linalg.matrix_norm"), cases=[Case(away((2, 3, 4))), Case(away((3,
 
 # == scipy.special ===============================================================================
 try:
-    import scipy.special as special
+    from scipy import special
 except ImportError:  # scipy is optional; its rules are then not registered either
     special = None
 if special is not None:

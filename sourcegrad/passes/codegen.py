@@ -15,7 +15,7 @@ import gast
 
 from .nodes import COMMENT_PREFIX
 
-_COMMENT_LINE = re.compile(r"^(\s*)((?:'|\")\\x00#.*(?:'|\"))\s*$")
+_COMMENT_LINE = re.compile(r"""^(\s*)((["']{1,3})\\x00#.*\3)\s*$""")
 
 
 def to_source(tree) -> str:

@@ -82,6 +82,8 @@ class Reverse(ControlFlow, AdjointStates):
             visitor(stmt, out)
 
     def visit_Assign(self, stmt: gast.Assign, out: list) -> None:
+        if hasattr(stmt, "sg_call"):
+            return self.user_call(stmt, out)
         target = stmt.targets[0]
         if isinstance(target, gast.Name):
             self.assignment([target.id], stmt.value, stmt, out)
@@ -122,6 +124,54 @@ class Reverse(ControlFlow, AdjointStates):
             self.conditional(test, lambda body: handler(op, g, ans, stmt, body), out)
         else:
             handler(op, g, ans, stmt, out)
+
+    def user_call(self, stmt, out: list) -> None:
+        """``y, y_tape = forward_h(...)``: ``dargs = backward_h(dy, y_tape)``."""
+        backward, operands, tape, target = stmt.sg_call
+        unpack = isinstance(target, (gast.Tuple, gast.List))
+        targets = [e.id for e in target.elts] if unpack else [target.id]
+        if not any(self.activity.active(t) for t in targets):
+            return
+        parts = [self.adjoint(t) for t in targets]
+        if all(p is None for p in parts):
+            return
+        maybe = not unpack and self.is_maybe(targets[0])
+        if unpack:  # helpers returning tuples get zeros where no adjoint arrived
+            g = nodes.tuple_(self._or_zeros(t, p) for p, t in zip(parts, targets))
+        else:
+            g = parts[0]
+        test = gast.Compare(left=nodes.clone(g), ops=[gast.IsNot()],
+                            comparators=[nodes.const(None)])
+        for t in targets:
+            self.consume(t)
+
+        def emit(code):
+            # an adjoint that is still zero receives its part directly
+            ids = [op.id for op in operands]
+            direct = {i for i in ids if self.adjoint(i) is None and ids.count(i) == 1}
+            results = [self.adjoint_name(i) if i in direct else
+                       self.namer.fresh("d" + i + "_part") for i in ids]
+            call = nodes.call(backward, g, nodes.load(tape))
+            code.append(nodes.assign(nodes.tuple_([nodes.store(r) for r in results],
+                                                  gast.Store()), call))
+            for var, result in zip(ids, results):
+                if var in direct:
+                    self.state.live[var] = nodes.load(result)
+                else:
+                    self.accumulate(var, nodes.load(result), code)
+
+        if maybe:
+            self.conditional(test, emit, out)
+        else:
+            emit(out)
+
+    def _or_zeros(self, var: str, adjoint):
+        if adjoint is None:
+            return nodes.call(self.runtime(runtime.zeros_like, "zeros_like"), nodes.load(var))
+        if self.is_maybe(var):
+            return nodes.call(self.runtime(runtime_flow.or_zeros, "or_zeros"), adjoint,
+                              nodes.load(var))
+        return adjoint
 
     def setitem(self, target: gast.Subscript, value, stmt, out: list) -> None:
         """``x[index] = value``: ``value`` gets ``dx[index]``; the overwritten part gets zero."""

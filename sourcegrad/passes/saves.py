@@ -87,7 +87,7 @@ class Saves:
                         shape_loads.add(id(node.args[pos]))
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                     all_loads.setdefault(node.id, []).append(id(node))
-        return {var for var in self.stacked - self.trips
+        return {var for var in self.stacked - self.trips - self.params
                 if all(i in shape_loads for i in all_loads.get(var, [None]))}
 
     def stack(self, var: str) -> str:

@@ -6,12 +6,36 @@ there), ``products``, ``linalg``, ``special`` (scipy.special, when scipy imports
 ``no_gradient`` (the explicit list of gradient-free callables, ndarray methods and attributes).
 ``coverage`` answers which numpy functions are known but have no rule.
 """
-from . import (binary, elementwise, linalg, no_gradient, products,  # noqa: F401  (registration)
-               reductions, sequences, shapes, special)
-from . import language, nn  # noqa: F401  (activations, losses, indexing: the Tensor facade's primitives)
+# importing the rule modules registers their rules (language and nn: the compiler's and the
+# Tensor facade's own primitives)
+from . import (  # noqa: F401
+    binary,
+    elementwise,
+    language,
+    linalg,
+    nn,
+    no_gradient,
+    products,
+    reductions,
+    sequences,
+    shapes,
+    special,
+)
 from .coverage import known_unsupported, unsupported_message
-from .table import (ATTRIBUTES, METHODS, NONDIFF, RULES, Rule, RuleError, attribute, defvjp,
-                    is_nondiff, lookup, method, nondiff)
+from .table import (
+    ATTRIBUTES,
+    METHODS,
+    NONDIFF,
+    RULES,
+    Rule,
+    RuleError,
+    attribute,
+    defvjp,
+    is_nondiff,
+    lookup,
+    method,
+    nondiff,
+)
 
 __all__ = ["ATTRIBUTES", "METHODS", "NONDIFF", "RULES", "Rule", "RuleError", "attribute",
            "defvjp", "is_nondiff", "known_unsupported", "lookup", "method", "nondiff",

@@ -15,7 +15,6 @@ from ..runtime import cast_like
 from ._compat import available
 from .table import defvjp
 
-
 # -- signs, powers and roots ------------------------------------------------------------------
 
 

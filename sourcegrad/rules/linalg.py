@@ -12,10 +12,23 @@ values alone (``eigvalsh``, ``svd(compute_uv=False)``, ``norm(ord=2)``) stay wel
 """
 import numpy as np
 
-from ..runtime_linalg import (cholesky_adjoint, det_adjoint, eigh_adjoint, eigvalsh_adjoint,
-                              inv_adjoint, lstsq_adjoint, matrix_norm_adjoint,
-                              matrix_power_adjoint, norm_adjoint, pinv_adjoint, qr_adjoint,
-                              slogdet_adjoint, solve_adjoint, svd_adjoint, vector_norm_adjoint)
+from ..runtime_linalg import (
+    cholesky_adjoint,
+    det_adjoint,
+    eigh_adjoint,
+    eigvalsh_adjoint,
+    inv_adjoint,
+    lstsq_adjoint,
+    matrix_norm_adjoint,
+    matrix_power_adjoint,
+    norm_adjoint,
+    pinv_adjoint,
+    qr_adjoint,
+    slogdet_adjoint,
+    solve_adjoint,
+    svd_adjoint,
+    vector_norm_adjoint,
+)
 from ._compat import available
 from .table import defvjp
 
@@ -40,18 +53,23 @@ def solve(g, ans, a, b):
     return solve_adjoint(g, ans, a, b, wrt=0), solve_adjoint(g, ans, a, b, wrt=1)
 
 
-@defvjp(np.linalg.cholesky, notes="symmetric gradient (A is read as symmetric)")
+@defvjp(np.linalg.cholesky,
+        notes="dA = sym(L^-T Phi(L^T g) L^-1), Phi: lower triangle with halved diagonal; "
+              "symmetric gradient (A is read as symmetric)")
 def cholesky(g, ans, a, upper=False):
     return cholesky_adjoint(g, ans, upper)
 
 
-@defvjp(np.linalg.qr, notes="mode 'reduced' (or 'r', or 'complete' when square), rows >= columns")
+@defvjp(np.linalg.qr,
+        notes="dA = (gQ + Q copyltu(M)) R^-T with M = R gR^T - gQ^T Q; mode 'reduced' (or 'r', "
+              "or 'complete' when square), rows >= columns")
 def qr(g, ans, a, mode="reduced"):
     return qr_adjoint(g, ans, a, mode)
 
 
 @defvjp(np.linalg.eigh,
-        notes="symmetric gradient; eigenvector gradients undefined for repeated eigenvalues")
+        notes="dA = sym(V (diag(gw) + F * (V^T gV)) V^T), F_ij = 1 / (w_j - w_i); eigenvector "
+              "gradients undefined (inf/NaN) for repeated eigenvalues")
 def eigh(g, ans, a, UPLO="L"):
     return eigh_adjoint(g, ans)
 
@@ -62,7 +80,9 @@ def eigvalsh(g, ans, a, UPLO="L"):
 
 
 @defvjp(np.linalg.svd,
-        notes="full_matrices=True only for square input (or unused extra vectors); singular "
+        notes="dA = U (diag(gS) + [F * (U^T gU - gU^T U)] S + S [F * (V^T gV - gV^T V)]) V^T "
+              "+ projections of gU, gV off the spans of U, V; F_ij = 1 / (s_j^2 - s_i^2); "
+              "full_matrices=True only for square input (or unused extra vectors); singular "
               "vector gradients undefined for repeated singular values")
 def svd(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
     return svd_adjoint(g, ans, a, full_matrices, compute_uv)
@@ -73,7 +93,9 @@ def svdvals(g, ans, x):
     return svd_adjoint(g, ans, x, False, False)
 
 
-@defvjp(np.linalg.pinv, notes="valid where the rank is locally constant")
+@defvjp(np.linalg.pinv,
+        notes="dA = -P^T g P^T + (I - A P) g^T P P^T + P^T P g^T (I - P A) with P = pinv(A) "
+              "(Golub-Pereyra); valid where the rank is locally constant")
 def pinv(g, ans, a, rcond=None, hermitian=False, rtol=None):
     return pinv_adjoint(g, ans, a)
 

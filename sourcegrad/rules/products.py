@@ -9,8 +9,16 @@ import gast
 import numpy as np
 
 from ..runtime import matmul_lhs, matmul_rhs, unbroadcast
-from ..runtime_linalg import (cross_adjoint, dot_lhs, dot_rhs, einsum_adjoints, inner_adjoint,
-                              kron_adjoint, multi_dot_adjoint, tensordot_adjoint)
+from ..runtime_linalg import (
+    cross_adjoint,
+    dot_lhs,
+    dot_rhs,
+    einsum_adjoints,
+    inner_adjoint,
+    kron_adjoint,
+    multi_dot_adjoint,
+    tensordot_adjoint,
+)
 from ._compat import available
 from .table import defvjp
 

@@ -7,9 +7,21 @@ exact when the input holds zeros.
 """
 import numpy as np
 
-from ..runtime import (average_adjoint, cumprod_adjoint, cumsum_adjoint, cumulative_adjoint,
-                       diff_adjoint, expand_to, extremum_adjoint, mask_mul, nan_mask,
-                       prod_adjoint, reduced_count, trapezoid_adjoint, var_adjoint)
+from ..runtime import (
+    average_adjoint,
+    cumprod_adjoint,
+    cumsum_adjoint,
+    cumulative_adjoint,
+    diff_adjoint,
+    expand_to,
+    extremum_adjoint,
+    mask_mul,
+    nan_mask,
+    prod_adjoint,
+    reduced_count,
+    trapezoid_adjoint,
+    var_adjoint,
+)
 from ._compat import available
 from .table import defvjp
 

@@ -16,8 +16,16 @@ Conventions (the compiler and the Tensor facade rely on them; the rules of ``ein
 """
 import numpy as np
 
-from ..runtime import (atleast_adjoint, broadcast_arrays_adjoint, concatenate_adjoint,
-                       joined_adjoint, meshgrid_adjoint, stack_adjoint, unsplit, unstack_adjoint)
+from ..runtime_arrays import (
+    atleast_adjoint,
+    broadcast_arrays_adjoint,
+    concatenate_adjoint,
+    joined_adjoint,
+    meshgrid_adjoint,
+    stack_adjoint,
+    unsplit,
+    unstack_adjoint,
+)
 from ._compat import available
 from .table import defvjp
 

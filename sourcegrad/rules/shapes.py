@@ -8,11 +8,19 @@ back up; ``sort`` sends ``g`` back through the (stable) sorting permutation. Sub
 """
 import numpy as np
 
-from ..runtime import (cast_like, diag_adjoint, diagonal_adjoint, inverse_permutation, pad_adjoint,
-                       polyval_adjoint,
-                       reshape_order,
-                       repeat_adjoint, sort_adjoint, take_adjoint, take_along_axis_adjoint,
-                       tile_adjoint, trace_adjoint, unbroadcast)
+from ..runtime import cast_like, inverse_permutation, reshape_order, unbroadcast
+from ..runtime_arrays import (
+    diag_adjoint,
+    diagonal_adjoint,
+    pad_adjoint,
+    polyval_adjoint,
+    repeat_adjoint,
+    sort_adjoint,
+    take_adjoint,
+    take_along_axis_adjoint,
+    tile_adjoint,
+    trace_adjoint,
+)
 from ._compat import available
 from .table import defvjp
 

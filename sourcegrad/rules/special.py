@@ -7,7 +7,7 @@ from ..runtime import cast_like, expand_to
 from .table import defvjp
 
 try:
-    import scipy.special as special
+    from scipy import special
 except ImportError:  # pragma: no cover - scipy is an optional extra
     special = None
 

@@ -4,6 +4,7 @@ Tensors record the operations applied to them; ``backward()`` runs each recorded
 the one rule table. See ``docs/tutorials`` for the guided tour.
 """
 from . import methods as _methods  # noqa: F401  (attaches operators and methods to Tensor)
+from .compiled import function  # sourcegrad.tensor.function (not exported at top level)
 from .creation import (arange, as_tensor, empty, eye, from_numpy, full, full_like, is_tensor,
                        linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                        tensor, zeros, zeros_like)

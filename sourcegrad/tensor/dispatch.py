@@ -95,9 +95,9 @@ def record(fn, args, kwargs=None, name=None, edges=None):
     out = wrap_value(value, args)
     if not is_grad_enabled():
         return out
-    tracked = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+    tracked = [i for i, a in enumerate(args) if _requires_grad(a)]
     if not tracked:
-        if any(isinstance(v, Tensor) and v.requires_grad for v in kwargs.values()):
+        if any(_requires_grad(v) for v in kwargs.values()):
             raise TypeError(f"{_name(fn)}: tensors that require grad must be passed positionally")
         return out
     rule = table.lookup(fn)
@@ -112,31 +112,45 @@ def record(fn, args, kwargs=None, name=None, edges=None):
     if not diff:
         return out
     if edges is None:
-        edges = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        edges = [i for i, a in enumerate(args) if isinstance(a, Tensor) or _is_sequence(a)]
     needed = set().union(*(_value_params(rule, i) for i in diff))
     params = rule.params
     slots = []
     for i, a in enumerate(args):
+        name_i = params[i] if i < len(params) else None
         if isinstance(a, Tensor):
-            name_i = params[i] if i < len(params) else None
             slots.append(graph.SavedTensor(a) if name_i in needed or name_i is None
                          else graph.shape_only(a))
+        elif _is_sequence(a):
+            slots.append([graph.SavedTensor(t) if isinstance(t, Tensor) else t for t in a])
         else:
             slots.append(a)
-    next_functions, meta = [], []
+    next_functions, positions, meta = [], [], []
     for i in edges:
-        a = args[i]
-        if i in diff:
-            node = a.grad_fn if a.grad_fn is not None else a._accumulator()
-            next_functions.append((node, 0))
-        else:
-            next_functions.append((None, 0))
-        meta.append((tuple(np.shape(_unwrap(a))), getattr(_unwrap(a), "dtype", out._data.dtype)))
+        items = list(enumerate(args[i])) if _is_sequence(args[i]) else [(None, args[i])]
+        for k, a in items:
+            if i in diff and isinstance(a, Tensor) and a.requires_grad:
+                next_functions.append((a.grad_fn or a._accumulator(), 0))
+            else:
+                next_functions.append((None, 0))
+            positions.append((i, k))
+            raw = _unwrap(a)
+            meta.append((tuple(np.shape(raw)), getattr(raw, "dtype", out._data.dtype)))
     label = name or NAMES.get(fn) or f"{_name(fn).capitalize()}Backward0"
     ans = graph.SavedTensor(out, label) if "ans" in needed else graph.shape_only(out)
-    out.grad_fn = graph.node_class(label)(rule, next_functions, list(edges), slots,
+    out.grad_fn = graph.node_class(label)(rule, next_functions, positions, slots,
                                           dict(kwargs), ans, meta)
     return out
+
+
+def _is_sequence(value) -> bool:
+    return type(value) in (list, tuple) and any(isinstance(v, Tensor) for v in value)
+
+
+def _requires_grad(value) -> bool:
+    if isinstance(value, Tensor):
+        return value.requires_grad
+    return _is_sequence(value) and any(isinstance(v, Tensor) and v.requires_grad for v in value)
 
 
 def _name(fn) -> str:

@@ -18,6 +18,11 @@ class dtype:
     def __repr__(self) -> str:
         return f"torch.{self.name}"
 
+    @property
+    def dtype(self) -> np.dtype:
+        """numpy reads any object with a ``dtype`` attribute as that dtype (``np.zeros(2, float32)``)."""
+        return self.np
+
     def __reduce__(self):
         return (from_numpy_dtype, (self.np,))
 

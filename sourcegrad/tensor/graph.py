@@ -132,12 +132,14 @@ class RuleNode(Node):
     def __init__(self, rule, next_functions, positions, slots, kwargs, ans, input_meta) -> None:
         super().__init__(next_functions)
         self._rule = rule
-        self._positions = positions      # argument position of each next_functions entry
+        self._positions = positions      # (argument position, item in a sequence argument or None)
         self._slots = slots
         self._kwargs = kwargs
         self._ans = ans                  # SavedTensor of the output, or a (shape, dtype) stand-in
         self._input_meta = input_meta    # (shape, dtype) of each input
-        self._has_saved = any(isinstance(s, SavedTensor) for s in slots) or isinstance(ans, SavedTensor)
+        self._has_saved = isinstance(ans, SavedTensor) or any(
+            isinstance(s, SavedTensor) or (type(s) is list and any(isinstance(i, SavedTensor) for i in s))
+            for s in slots)
         self._freed = False
 
     def release(self) -> None:
@@ -150,18 +152,23 @@ class RuleNode(Node):
             raise RuntimeError(FREED_MESSAGE)
         args = [_unpack(s, create_graph) for s in self._slots]
         ans = _unpack(self._ans, create_graph)
+        contributions: dict = {}
         out = []
-        for (node, _), pos, (shape, dtype) in zip(self.next_functions, self._positions,
-                                                   self._input_meta):
+        for (node, _), (pos, item), (shape, dtype) in zip(self.next_functions, self._positions,
+                                                           self._input_meta):
             if node is None:
                 out.append(None)
                 continue
-            contribution = self._rule.vjp(pos)(grad, ans, *args, **self._kwargs)
-            out.append(_fit(contribution, shape, dtype, create_graph, grad))
+            if pos not in contributions:
+                contributions[pos] = self._rule.vjp(pos)(grad, ans, *args, **self._kwargs)
+            value = contributions[pos] if item is None else contributions[pos][item]
+            out.append(None if value is None else _fit(value, shape, dtype, create_graph, grad))
         return out
 
 
 def _unpack(slot, create_graph):
+    if type(slot) is list:
+        return [_unpack(s, create_graph) for s in slot]
     if isinstance(slot, SavedTensor):
         return slot.unpack(create_graph)
     if isinstance(slot, _ShapeOnly):

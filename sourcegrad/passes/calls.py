@@ -1,0 +1,80 @@
+"""Pass 4b: calls to the user's own functions become calls to their generated halves.
+
+``y = helper(x, n)`` with ``x`` active becomes ``y, y_tape = forward_helper(x, n)``; the reverse
+transform later emits ``dx, = backward_helper(dy, y_tape)``. The helper is transformed once per
+set of active parameters (recursion included: the call refers to the pair being generated).
+``functools.partial`` objects are unwrapped, their bound arguments passed as constants.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+
+import gast
+
+from . import nodes
+from .primitives import classify
+
+
+def rewrite(stmts: list, act, program, binder, info, scope, reassigned: set, depth: int = 0):
+    for stmt in stmts:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and not isinstance(stmt, gast.Assign):
+                rewrite(inner, act, program, binder, info, scope, reassigned, depth + 1)
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call):
+            _rewrite_call(stmt, act, program, binder, info, scope, reassigned, depth)
+
+
+def _rewrite_call(stmt, act, program, binder, info, scope, reassigned, depth) -> None:
+    target = stmt.targets[0]
+    names = [n.id for n in gast.walk(target) if isinstance(n, gast.Name)]
+    if not any(act.active(n) for n in names) or isinstance(target, gast.Subscript):
+        return
+    call = stmt.value
+    op = classify(call, scope)
+    fn, pre_args, pre_kw = op.callee, [], {}
+    if isinstance(fn, functools.partial):
+        pre_args = [binder.value(a, "bound") for a in fn.args]
+        pre_kw = {k: binder.value(v, k) for k, v in fn.keywords.items()}
+        fn = fn.func
+    if op.kind != "user" and not (isinstance(op.callee, functools.partial) and
+                                  inspect.isfunction(fn)):
+        return
+    args = pre_args + list(call.args)
+    keywords = dict(pre_kw, **{kw.arg: kw.value for kw in call.keywords})
+    try:
+        bound = inspect.signature(fn).bind(*args, **keywords)
+    except TypeError as exc:
+        raise info.error(call, f"the call does not match {fn.__qualname__}{inspect.signature(fn)}:"
+                         f" {exc}")
+    params = inspect.signature(fn).parameters
+    wrt, operands = [], []
+    for name, node in bound.arguments.items():
+        if params[name].kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            if any(_active(n, act) for n in (node if isinstance(node, tuple) else
+                                              node.values() if isinstance(node, dict) else [])):
+                raise info.error(call, f"a differentiated value reaches *{name} of "
+                                 f"{fn.__qualname__}", "Give the helper a named parameter for it.")
+            continue
+        if _active(node, act):
+            if not isinstance(node, gast.Name):
+                raise info.error(call, f"pass the differentiated argument {name!r} of "
+                                 f"{fn.__qualname__} as a variable, not a literal")
+            wrt.append(name)
+            operands.append(node)
+    if not wrt:
+        return
+    forward_ref, backward_ref = program.split(fn, tuple(wrt))
+    tape = binder.namer.fresh((names[0] if names else "call") + "_tape")
+    call.func = nodes.load(binder.name_for(forward_ref, forward_ref.name))
+    call.args = list(pre_args) + list(call.args)
+    call.keywords = [gast.keyword(arg=k, value=v) for k, v in pre_kw.items()] + call.keywords
+    stmt.targets = [nodes.tuple_([target, nodes.store(tape)], gast.Store())]
+    stmt.sg_call = (binder.name_for(backward_ref, backward_ref.name), operands, tape, target)
+    if depth:
+        reassigned.add(tape)
+
+
+def _active(node, act) -> bool:
+    return any(isinstance(n, gast.Name) and act.active(n.id) for n in gast.walk(node))

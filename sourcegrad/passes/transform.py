@@ -1,0 +1,197 @@
+"""One user function through the passes, into one unit of generated code.
+
+A unit is either the gradient function the user asked for (``grad_f``) or, for a user helper
+that a differentiated function calls, a *split* pair: ``forward_h`` returns the helper's value
+and a tape of what its backward sweep reads; ``backward_h(g, tape)`` returns the adjoints of the
+active arguments. Each unit has its own factory ``bind_<name>()`` in the generated module, so
+names never clash between functions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import gast
+
+from .. import runtime, runtime_flow
+from . import activity, calls, fence, nodes, normalize, optimize, ssa, structure
+from .naming import Namer
+from .parse import parse_function
+from .resolve import Scope, local_names
+from .reverse import Reverse
+from .saves import Saves
+from .templates import Binder
+
+
+class GeneratedRef:
+    """A generated function referred to before it exists (filled in when the module loads)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.function = None
+
+    def __repr__(self):
+        return f"<generated {self.name}>"
+
+
+@dataclass
+class Unit:
+    user_fn: object
+    info: object
+    functions: list  # gast FunctionDefs, in order
+    helpers: dict  # name -> runtime object or GeneratedRef
+    refs: dict = field(default_factory=dict)  # function name -> GeneratedRef it fills
+    closure: dict = field(default_factory=dict)  # user closure variable -> its cell
+
+
+def transform(program, fn, wrt: tuple[str, ...], *, split: bool, names: dict,
+              options) -> Unit:
+    """Run the pipeline on ``fn``; ``names`` gives the generated function names to define."""
+    fn_node, info = parse_function(fn)
+    fence.check(fn_node, info)
+    scope = Scope(fn, local_names(fn_node))
+    namer = Namer(nodes.names_in(fn_node) | set(scope.globals) | set(scope.closure))
+    namer.reserve(*names.values())
+    trace = program.trace
+    trace("parsed", fn_node)
+    structure.structure(fn_node, scope, namer)
+    scope.locals |= local_names(fn_node)
+    normalize.normalize(fn_node, scope, namer)
+    reassigned = ssa.rename(fn_node, namer)
+    scope.locals |= local_names(fn_node)
+    trace("normalized", fn_node)
+
+    body = fn_node.body
+    if not body or not isinstance(body[-1], gast.Return):
+        raise info.error(body[-1] if body else fn_node, "the function must end with a return "
+                         "statement that gives the value to differentiate",
+                         "Add 'return <value>' at the end.")
+    forward, output = body[:-1], body[-1].value
+    outputs = [output.id] if isinstance(output, gast.Name) else []
+    act = activity.analyze(forward, list(wrt), outputs, scope)
+    binder = Binder(scope, namer, scope.locals)
+    calls.rewrite(forward, act, program, binder, info, scope, reassigned)
+
+    reverse = Reverse(info, scope, namer, act, binder, reassigned)
+    seed = namer.fresh("g") if split else None
+    if outputs and act.active(outputs[0]):
+        reverse.state.live[outputs[0]] = nodes.load(seed) if split else nodes.const(1.0)
+    backward = reverse.block(forward)
+    params = _params(fn_node)
+    shape_readers = {name: 1 for name, obj in namer.helper_objects().items()
+                     if obj in (runtime.unbroadcast, runtime.expand_to)}
+    saves = Saves(reassigned, set(params), namer, binder.name_for, shape_readers)
+    stack_setup, forward, backward = saves.instrument(forward, backward)
+    for stmt in backward:
+        stmt.sg_generated = True
+    forward = _commented(forward, info)
+
+    sections = [nodes.comment("forward sweep"), nodes.comment("backward sweep")]
+    for marker in sections:
+        marker.sg_section = True
+    if split:
+        functions = _split_functions(fn_node, names, binder, reverse, wrt, seed, stack_setup,
+                                     forward, backward, output, params, options)
+    else:
+        functions = [_grad_function(fn_node, names["grad"], binder, reverse, wrt, sections,
+                                    stack_setup, forward, backward, output, options)]
+    for f in functions:
+        trace("generated", f)
+    return Unit(fn, info, functions, namer.helper_objects(), closure=_closure_cells(fn))
+
+
+def _grad_function(fn_node, name, binder, reverse, wrt, sections, stack_setup, forward,
+                   backward, output, options):
+    prologue = [gast.Expr(value=nodes.call(binder.name_for(runtime.check_numeric,
+                                                           "check_numeric"),
+                                           nodes.const(p), nodes.load(p))) for p in wrt]
+    check = gast.Expr(value=nodes.call(binder.name_for(runtime.seed, "check_scalar"),
+                                       nodes.clone(output)))
+    grads = [nodes.call(binder.name_for(runtime.as_gradient, "as_gradient"),
+                        _final(reverse, binder, p), nodes.load(p)) for p in wrt]
+    result = grads[0] if options.single else nodes.tuple_(grads)
+    if options.with_value:
+        result = nodes.tuple_([nodes.clone(output), result])
+    body = (prologue + stack_setup + sections[:1] + forward + [check] +
+            (sections[1:] + backward if backward else []) + [gast.Return(value=result)])
+    if options.optimize:
+        body = optimize.eliminate_dead_code(body, set())
+    return _renamed(fn_node, name, body)
+
+
+def _split_functions(fn_node, names, binder, reverse, wrt, seed, stack_setup, forward,
+                     backward, output, params, options):
+    bound = set(params) | _stored(stack_setup + forward)
+    results = [_final(reverse, binder, p) for p in wrt]
+    tape = sorted((_loaded(backward) | _loaded([gast.Expr(value=r) for r in results])) & bound)
+    tape_name = reverse.namer.fresh("tape")
+    fwd_body = stack_setup + forward + [gast.Return(value=nodes.tuple_(
+        [nodes.clone(output), nodes.tuple_(nodes.load(v) for v in tape)]))]
+    unpack = nodes.assign(nodes.tuple_([nodes.store(v) for v in tape], gast.Store()),
+                          nodes.load(tape_name))
+    bwd_body = ([unpack] if tape else []) + backward + [gast.Return(
+        value=nodes.tuple_(results))]
+    if options.optimize:
+        fwd_body = optimize.eliminate_dead_code(fwd_body, set())
+        bwd_body = optimize.eliminate_dead_code(bwd_body, set())
+    fwd = _renamed(fn_node, names["forward"], fwd_body)
+    bwd = nodes.function(names["backward"], nodes.positional_args([seed, tape_name]), bwd_body)
+    return [fwd, bwd]
+
+
+def _final(reverse, binder, param):
+    """The adjoint of ``param`` at the end of the backward sweep (None stays None)."""
+    adj = reverse.adjoint(param)
+    if adj is None:
+        return nodes.call(binder.name_for(runtime.zeros_like, "zeros_like"), nodes.load(param))
+    if reverse.is_maybe(param):
+        return nodes.call(binder.name_for(runtime_flow.or_zeros, "or_zeros"), adj,
+                          nodes.load(param))
+    return adj
+
+
+def _renamed(fn_node, name, body):
+    node = nodes.clone(fn_node)
+    node.name, node.body, node.returns = name, body, None
+    args = node.args
+    for a in args.args + args.posonlyargs + args.kwonlyargs + [args.vararg, args.kwarg]:
+        if a is not None:
+            a.annotation = None
+    return node
+
+
+def _params(fn_node) -> list[str]:
+    args = fn_node.args
+    names = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+    names += [a.id for a in (args.vararg, args.kwarg) if a is not None]
+    return names
+
+
+def _stored(stmts) -> set[str]:
+    return {n.id for s in stmts for n in gast.walk(s)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+def _loaded(stmts) -> set[str]:
+    return {n.id for s in stmts for n in gast.walk(s)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def _commented(stmts: list, info) -> list:
+    """Put the user's line above the forward statements that came from it."""
+    out, last = [], None
+    for stmt in stmts:
+        origin = getattr(stmt, "sg_origin", None)
+        if origin is not None and origin is not last:
+            line = info.line_of(origin)
+            if line:
+                out.append(nodes.comment(line))
+            last = origin
+        out.append(stmt)
+    return out
+
+
+def _closure_cells(fn) -> dict:
+    return dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+
+
+__all__ = ["GeneratedRef", "Unit", "transform"]
