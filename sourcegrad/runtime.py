@@ -252,7 +252,8 @@ def prod_adjoint(g, ans, a, axis=None, keepdims=False):
 def var_adjoint(g, a, axis=None, ddof=0, keepdims=False):
     """Adjoint of ``var``: ``2 (a - mean) / (N - ddof)`` times the spread ``g``."""
     centered = a - np.mean(a, axis=axis, keepdims=True)
-    return expand_to(g, a, axis, keepdims) * centered * (2.0 / (reduced_count(a, axis) - ddof))
+    out = expand_to(g, a, axis, keepdims) * centered * (2.0 / (reduced_count(a, axis) - ddof))
+    return cast_like(out, a)
 
 
 def cumsum_adjoint(g, a, axis=None):

@@ -136,3 +136,69 @@ def or_zeros(adjoint, x):
     if type(x) is float or type(x) is int:
         return 0.0
     return np.zeros(np.shape(x), dtype=np.result_type(x, np.float16))
+
+
+# -- containers: adjoints of lists, tuples and dicts are lists and dicts of adjoints ------------
+# (None stands for a zero entry, so an adjoint never has to know the shapes of the values)
+
+def plus(a, b):
+    """``a + b`` for adjoints: None is zero, and lists/tuples/dicts add entry by entry."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if type(a) in (list, tuple):
+        return [plus(x, y) for x, y in zip(a, b)]
+    if type(a) is dict:
+        out = dict(a)
+        for key, value in b.items():
+            out[key] = plus(out.get(key), value)
+        return out
+    return a + b
+
+
+def item(adjoint, key):
+    """Entry ``key`` of a container adjoint (None when nothing reached it)."""
+    if adjoint is None:
+        return None
+    if type(adjoint) is dict:
+        return adjoint.get(key)
+    return adjoint[key]
+
+
+def scatter_item(adjoint, g, x, key):
+    """The adjoint of ``x`` plus ``g`` at ``x[key]``, for containers and arrays alike."""
+    if type(x) in (list, tuple):
+        out = list(adjoint) if adjoint is not None else [None] * len(x)
+        if type(key) is slice:
+            for i, value in zip(range(*key.indices(len(x))), g):
+                out[i] = plus(out[i], value)
+        else:
+            out[key] = plus(out[key], g)
+        return out
+    if type(x) is dict:
+        out = dict(adjoint) if adjoint is not None else {}
+        out[key] = plus(out.get(key), g)
+        return out
+    return accumulate_at(adjoint, g, x, key)
+
+
+def pop_item(adjoint):
+    """The adjoint of the last appended element, removed from the list adjoint."""
+    return adjoint.pop() if adjoint else None
+
+
+def pop_items(adjoint, count):
+    """The adjoints of the last ``count`` elements (``extend``), removed from the list."""
+    if adjoint is None:
+        return None
+    tail = adjoint[len(adjoint) - count:]
+    del adjoint[len(adjoint) - count:]
+    return tail
+
+
+def sum_adjoint(g, iterable):
+    """Adjoint of the builtin ``sum(iterable)``: every element receives ``g``."""
+    if type(iterable) in (list, tuple):
+        return [g] * len(iterable)
+    return np.broadcast_to(g, np.shape(iterable))

@@ -10,6 +10,8 @@ import numpy as np
 
 from .runtime import _axes, _mT, _zeros_for, expand_to, float_dtype, unbroadcast
 
+_NUMPY2 = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
+
 # -- products -----------------------------------------------------------------------------------
 
 def dot_lhs(g, a, b):
@@ -186,7 +188,8 @@ def slogdet_adjoint(g, a):
 
 def solve_adjoint(g, ans, a, b, wrt=0):
     """Adjoint of ``x = solve(a, b)``: ``db = solve(a^T, g)``, ``da = -db x^T`` (batched)."""
-    vector = np.ndim(b) == 1
+    # numpy 2 reads b as a vector only when it is 1-D; numpy 1 whenever it has one axis less
+    vector = np.ndim(b) == 1 if _NUMPY2 else np.ndim(b) == np.ndim(a) - 1
     gb = np.linalg.solve(_mT(a), g[..., None] if vector else g)
     if wrt == 1:
         return unbroadcast(gb[..., 0] if vector else gb, b)

@@ -94,19 +94,27 @@ def test_gradient_matches_finite_differences(name):
         np.testing.assert_allclose(t.grad.numpy(), expected, rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", sorted(OPS))
+SECOND_ORDER = [pytest.param(n, marks=pytest.mark.xfail(
+    strict=True, reason="runtime.norm_adjoint calls np.asarray, which Tensors cannot record"))
+    if n == "norm" else n for n in sorted(OPS)]
+
+
+@pytest.mark.parametrize("name", SECOND_ORDER)
 def test_second_derivative_matches_finite_differences(name):
     fn, shapes = OPS[name]
     arrays = _inputs(shapes, seed=1)
 
     def gradient_norm(*ts):
-        loss = _weighted(fn(*ts))
-        grads = autograd.grad(loss, ts, create_graph=True, allow_unused=True)
-        return sum((g * g).sum() for g in grads if g is not None) * 1.0
+        with torch.enable_grad():  # also when finite differences evaluate it under no_grad
+            loss = _weighted(fn(*ts))
+            grads = autograd.grad(loss, ts, create_graph=True, allow_unused=True)
+            return sum((g * g).sum() for g in grads if g is not None) * 1.0
 
     total, ts = _scalar(gradient_norm, arrays)
-    if not total.requires_grad:
-        pytest.skip("gradient does not depend on the inputs")
+    if not total.requires_grad:  # a linear function: constant gradient, zero second derivative
+        for expected in _numeric(gradient_norm, arrays):
+            np.testing.assert_allclose(expected, 0, atol=1e-5)
+        return
     second = autograd.grad(total, ts, allow_unused=True)
     for g, expected in zip(second, _numeric(gradient_norm, arrays)):
         got = np.zeros_like(expected) if g is None else g.numpy()

@@ -43,6 +43,10 @@ def definitions(body: list):
                 # x[i] = v: x now also depends on v (and on its own old value)
                 yield [target.value.id], gast.Tuple(elts=[target.value, stmt.value],
                                                    ctx=gast.Load()), stmt
+        elif isinstance(stmt, gast.Expr) and _is_list_update(stmt.value):
+            receiver = stmt.value.func.value
+            yield [receiver.id], gast.Tuple(elts=[receiver] + list(stmt.value.args),
+                                            ctx=gast.Load()), stmt
         elif isinstance(stmt, gast.For):
             if isinstance(stmt.target, gast.Name):
                 yield [stmt.target.id], stmt.iter, stmt
@@ -55,6 +59,12 @@ def definitions(body: list):
         elif isinstance(stmt, gast.If):
             yield from definitions(stmt.body)
             yield from definitions(stmt.orelse)
+
+
+def _is_list_update(call) -> bool:
+    """``xs.append(v)`` / ``xs.extend(vs)``: the list now depends on what went in."""
+    return (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and
+            call.func.attr in ("append", "extend") and isinstance(call.func.value, gast.Name))
 
 
 def analyze(body: list, wrt: list[str], outputs: list[str], scope: Scope) -> Activity:
@@ -87,3 +97,56 @@ def analyze(body: list, wrt: list[str], outputs: list[str], scope: Scope) -> Act
                         useful.add(s)
                         changed = True
     return Activity(varied, useful)
+
+
+_CONTAINER_CALLS = ("list", "tuple", "dict", "sequence")
+
+
+def containers(body: list, scope, params=()) -> set[str]:
+    """Variables that may hold lists, tuples or dicts (their adjoints are containers too).
+
+    Built by literals, comprehensions (desugared to appends), ``list()``/``tuple()``/
+    ``dict()``, ``.append``/``.extend`` receivers, and copies of any of those.
+    """
+    found = set(params)
+    for stmt in _walk_statements(body):
+        call = stmt.value if isinstance(stmt, gast.Expr) else None
+        if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
+                call.func.attr in ("append", "extend") and isinstance(call.func.value, gast.Name):
+            found.add(call.func.value.id)
+    changed = True
+    while changed:
+        changed = False
+        for targets, value, stmt in definitions(body):
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
+                continue
+            if _builds_container(value, found):
+                for t in targets:
+                    if t not in found and not isinstance(stmt.targets[0], gast.Tuple):
+                        found.add(t)
+                        changed = True
+    return found
+
+
+def _builds_container(value, found) -> bool:
+    if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
+        return True
+    if isinstance(value, gast.Name):
+        return value.id in found
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and \
+            value.func.id in _CONTAINER_CALLS:
+        if not value.args or value.func.id != "sequence":
+            return True
+        arg = value.args[0]
+        return isinstance(arg, (gast.List, gast.Tuple)) or (
+            isinstance(arg, gast.Name) and arg.id in found)
+    return False
+
+
+def _walk_statements(body):
+    for stmt in body:
+        yield stmt
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and not isinstance(stmt, gast.Assign):
+                yield from _walk_statements(inner)

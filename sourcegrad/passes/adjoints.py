@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import gast
 
+from .. import runtime_flow
 from . import nodes
 
 
@@ -48,6 +49,7 @@ class AdjointStates:
         self.reassigned = reassigned
         self.state = State()
         self.names: dict[str, str] = {}
+        self.containers: set[str] = set()  # variables that may hold lists, tuples or dicts
         self.scattered: set[str] = set()  # adjoints scattered into (x[i]) in the current loop
 
     # -- names and reads ------------------------------------------------------------------------
@@ -69,10 +71,26 @@ class AdjointStates:
         self.state.owned.discard(var)
 
     # -- writes -----------------------------------------------------------------------------------
-    def accumulate(self, var: str, contribution, out: list) -> None:
-        """Add ``contribution`` to the adjoint of ``var``, emitting as little code as possible."""
+    def accumulate(self, var: str, contribution, out: list, maybe_none: bool = False) -> None:
+        """Add ``contribution`` to the adjoint of ``var``, emitting as little code as possible.
+
+        ``maybe_none``: the contribution may be None at run time (an entry of a container
+        adjoint). Containers, and such contributions, add through the None-aware ``plus``.
+        """
         state = self.state
         current = state.live.get(var)
+        if maybe_none or var in self.containers:
+            name = self.adjoint_name(var)
+            if current is None:
+                out.append(nodes.assign(name, contribution))
+            else:
+                out.append(nodes.assign(name, nodes.call(self.runtime(runtime_flow.plus, "plus"),
+                                                         current, contribution)))
+            state.live[var] = nodes.load(name)
+            state.owned.discard(var)
+            if maybe_none or var in state.maybe:
+                state.maybe.add(var)
+            return
         if current is None and self._shareable(contribution):
             state.live[var] = contribution
             state.owned.discard(var)

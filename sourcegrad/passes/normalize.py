@@ -172,6 +172,9 @@ class Normalizer:
 
     def expression(self, expr, name: str | None = None):
         """``expr`` with every operand an atom (one operation left at the top)."""
+        if isinstance(expr, gast.Dict) and all(isinstance(k, gast.Constant) for k in expr.keys):
+            expr.values = [self.atom(v) for v in expr.values]
+            return expr
         if is_atom(expr, self.scope) or isinstance(expr, OPAQUE):
             return expr
         if isinstance(expr, gast.BinOp):
@@ -187,7 +190,10 @@ class Normalizer:
                 expr.func.value = self.atom(expr.func.value)  # a method call on a value
             elif not isinstance(expr.func, (gast.Name, gast.Attribute)):
                 expr.func = self.atom(expr.func, name="fn")
-            expr.args = [self.argument(a) for a in expr.args]
+            if isinstance(expr.func, gast.Attribute) and expr.func.attr in ("append", "extend"):
+                expr.args = [self.atom(a) for a in expr.args]  # list updates take names
+            else:
+                expr.args = [self.argument(a) for a in expr.args]
             for kw in expr.keywords:
                 kw.value = self.argument(kw.value)
         elif isinstance(expr, gast.Subscript):

@@ -45,6 +45,8 @@ class Op:
             return out
         if self.kind == "subscript":
             return [self.args[0]]
+        if self.kind == "literal":
+            return list(self.args)
         return list(self.args) + list(self.keywords.values())
 
 
@@ -68,6 +70,8 @@ def classify(value, scope: Scope) -> Op:
         return Op("subscript", value, args=[value.value, value.slice])
     if isinstance(value, (gast.Tuple, gast.List)):
         return Op("literal", value, args=list(value.elts))
+    if isinstance(value, gast.Dict) and all(isinstance(k, gast.Constant) for k in value.keys):
+        return Op("literal", value, args=list(value.values), keywords={"keys": value.keys})
     if isinstance(value, gast.Attribute):
         obj = scope.resolve(value)
         if resolved(obj):

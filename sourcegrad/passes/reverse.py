@@ -215,16 +215,49 @@ class Reverse(ControlFlow, AdjointStates):
         pass
 
     def adjoint_literal(self, op: Op, g, ans, stmt, out) -> None:
-        for k, elt in enumerate(op.args):
+        keys = op.keywords.get("keys") or [nodes.const(k) for k in range(len(op.args))]
+        for key, elt in zip(keys, op.args):
             if self.activity.active_node(elt):
-                item = gast.Subscript(value=nodes.clone(g), slice=nodes.const(k), ctx=gast.Load())
-                self.accumulate(elt.id, item, out)
+                entry = nodes.call(self.runtime(runtime_flow.item, "item"), nodes.clone(g),
+                                   nodes.clone(key))
+                self.accumulate(elt.id, entry, out, maybe_none=True)
+
+    def visit_Expr(self, stmt: gast.Expr, out: list) -> None:
+        """``xs.append(v)`` / ``xs.extend(vs)``: hand the last entries' adjoints back."""
+        call = stmt.value
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and
+                call.func.attr in ("append", "extend") and
+                isinstance(call.func.value, gast.Name) and len(call.args) == 1):
+            return
+        receiver, value = call.func.value.id, call.args[0]
+        adj = self.adjoint(receiver)
+        if adj is None or not self.activity.active(receiver):
+            return
+        if call.func.attr == "append":
+            part = nodes.call(self.runtime(runtime_flow.pop_item, "pop_item"), nodes.clone(adj))
+        else:
+            part = nodes.call(self.runtime(runtime_flow.pop_items, "pop_items"), nodes.clone(adj),
+                              nodes.call("len", nodes.clone(value)))
+        if self.activity.active_node(value):
+            self.accumulate(value.id, part, out, maybe_none=True)
+        else:
+            out.append(gast.Expr(value=part))
 
     def adjoint_subscript(self, op: Op, g, ans, stmt, out) -> None:
         x, index = op.args
         if not self.activity.active_node(x):
             return
         var, index = x.id, index_value(index)
+        if var in self.containers:
+            current = self.adjoint(var) or nodes.const(None)
+            name = self.adjoint_name(var)
+            out.append(nodes.assign(name, nodes.call(
+                self.runtime(runtime_flow.scatter_item, "scatter_item"), current, g,
+                nodes.clone(x), index)))
+            self.state.live[var] = nodes.load(name)
+            self.state.maybe.discard(var)
+            self.state.owned.discard(var)
+            return
         if var in self.state.owned and not self.is_maybe(var):
             self.scattered.add(var)
             out.append(gast.Expr(value=nodes.call(
@@ -261,9 +294,9 @@ class Reverse(ControlFlow, AdjointStates):
                 out.append(nodes.assign(seq, expr))
                 for k, elt in enumerate(operand.elts):
                     if self.activity.active_node(elt):
-                        item = gast.Subscript(value=nodes.load(seq), slice=nodes.const(k),
-                                              ctx=gast.Load())
-                        self.accumulate(elt.id, item, out)
+                        entry = nodes.call(self.runtime(runtime_flow.item, "item"),
+                                           nodes.load(seq), nodes.const(k))
+                        self.accumulate(elt.id, entry, out, maybe_none=True)
 
     def adjoint_user(self, op: Op, g, ans, stmt, out) -> None:
         raise self.info.error(op.node, f"cannot differentiate through {op.label}: calls to "

@@ -80,32 +80,33 @@ class Structurer:
                                   ctx=gast.Load())
 
         func = self.scope.resolve(it.func) if isinstance(it, gast.Call) else None
-        if func is enumerate and it.args:
-            name = seq(it.args[0], "items")
-            start = it.args[1] if len(it.args) > 1 else nodes.const(0)
-            value = nodes.tuple_([nodes.binop(nodes.load(index), gast.Add(), start),
-                                  item(name)])
-            bound = nodes.call("len", nodes.load(name))
-            rng = nodes.call("range", bound)
-        elif func is zip and it.args:
-            names = [seq(a, "items") for a in it.args]
-            value = nodes.tuple_([item(n) for n in names])
-            rng = nodes.call("range", nodes.call("min", *[nodes.call("len", nodes.load(n))
-                                                        for n in names]))
-        elif func is reversed and len(it.args) == 1:
-            name = seq(it.args[0], "items")
-            value = item(name)
-            top = nodes.binop(nodes.call("len", nodes.load(name)), gast.Sub(), nodes.const(1))
+        if func is reversed and len(it.args) == 1:
+            length, value = self.iteration(it.args[0], index, seq, item)
+            top = nodes.binop(length, gast.Sub(), nodes.const(1))
             rng = nodes.call("range", top, nodes.const(-1), nodes.const(-1))
         else:
-            name = seq(it, "items")
-            value = item(name)
-            rng = nodes.call("range", nodes.call("len", nodes.load(name)))
+            length, value = self.iteration(it, index, seq, item)
+            rng = nodes.call("range", length)
         target = _as_store(stmt.target)
         bind = _at(gast.Assign(targets=[target], value=value, type_comment=None), stmt)
         new = gast.For(target=nodes.store(index), iter=rng, body=[bind] + stmt.body,
                        orelse=stmt.orelse, type_comment=None)
         return before + item_of, _at(new, stmt)
+
+    def iteration(self, it, index: str, seq, item):
+        """(number of iterations, value of iteration ``index``) of iterating over ``it``."""
+        func = self.scope.resolve(it.func) if isinstance(it, gast.Call) else None
+        if func is enumerate and it.args:
+            length, inner = self.iteration(it.args[0], index, seq, item)
+            start = it.args[1] if len(it.args) > 1 else nodes.const(0)
+            value = nodes.tuple_([nodes.binop(nodes.load(index), gast.Add(), start), inner])
+            return length, value
+        if func is zip and it.args:
+            parts = [self.iteration(a, index, seq, item) for a in it.args]
+            length = nodes.call("min", *[p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
+            return length, nodes.tuple_([p[1] for p in parts])
+        name = seq(it, "items")
+        return nodes.call("len", nodes.load(name)), item(name)
 
     def _result_name(self) -> str:
         if self.result is None:

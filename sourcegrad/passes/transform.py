@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import gast
 
 from .. import runtime, runtime_flow
-from . import activity, calls, fence, nodes, normalize, optimize, ssa, structure
+from . import activity, calls, desugar, fence, nodes, normalize, optimize, ssa, structure
 from .naming import Namer
 from .parse import parse_function
 from .resolve import Scope, local_names
@@ -44,7 +44,7 @@ class Unit:
 
 
 def transform(program, fn, wrt: tuple[str, ...], *, split: bool, names: dict,
-              options) -> Unit:
+              options, container_params=()) -> Unit:
     """Run the pipeline on ``fn``; ``names`` gives the generated function names to define."""
     fn_node, info = parse_function(fn)
     fence.check(fn_node, info)
@@ -53,6 +53,8 @@ def transform(program, fn, wrt: tuple[str, ...], *, split: bool, names: dict,
     namer.reserve(*names.values())
     trace = program.trace
     trace("parsed", fn_node)
+    desugar.desugar(fn_node, info, namer)
+    scope.locals |= local_names(fn_node)
     structure.structure(fn_node, scope, namer)
     scope.locals |= local_names(fn_node)
     normalize.normalize(fn_node, scope, namer)
@@ -72,6 +74,7 @@ def transform(program, fn, wrt: tuple[str, ...], *, split: bool, names: dict,
     calls.rewrite(forward, act, program, binder, info, scope, reassigned)
 
     reverse = Reverse(info, scope, namer, act, binder, reassigned)
+    reverse.containers = activity.containers(forward, scope, container_params)
     seed = namer.fresh("g") if split else None
     if outputs and act.active(outputs[0]):
         reverse.state.live[outputs[0]] = nodes.load(seed) if split else nodes.const(1.0)

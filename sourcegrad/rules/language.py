@@ -1,8 +1,14 @@
 """Rules for the Python-level primitives the compiler itself introduces or relies on."""
 from ..runtime_flow import sequence as _sequence
+from ..runtime_flow import sum_adjoint
 from .table import defvjp
 
 
 @defvjp(_sequence)
 def sequence(g, ans, items):
     return g
+
+
+@defvjp(sum)
+def builtin_sum(g, ans, iterable, start=0):
+    return sum_adjoint(g, iterable), g

@@ -7,6 +7,7 @@ the numpy primitive named in the ``record`` call.
 """
 from __future__ import annotations
 
+import builtins
 import collections
 
 import numpy as np
@@ -295,11 +296,11 @@ def _index_arrays(index):
 def getitem(input, index):
     index = _index_arrays(index)
     parts = index if isinstance(index, tuple) else (index,)
-    if any(isinstance(p, (np.ndarray, list, bool)) for p in parts):
+    if builtins.any(isinstance(p, (np.ndarray, list, bool)) for p in parts):
         name = "IndexBackward0"
-    elif any(isinstance(p, (int, np.integer)) for p in parts):
+    elif builtins.any(isinstance(p, (int, np.integer)) for p in parts):
         name = "SelectBackward0"
-    elif any(isinstance(p, slice) for p in parts):
+    elif builtins.any(isinstance(p, slice) for p in parts):
         name = "SliceBackward0"
     else:
         name = "AliasBackward0"
@@ -384,3 +385,26 @@ def fill_(self, value):
 
 def copy_(self, src):
     return inplace(self, lambda s: add(mul(s, 0), src), src)
+
+
+# -- tests on values (no gradient) ----------------------------------------------------------------
+
+def all(input, dim=None, keepdim=False):
+    return wrap_value(np.all(input._data, axis=dim, keepdims=keepdim), (input,))
+
+
+def any(input, dim=None, keepdim=False):
+    return wrap_value(np.any(input._data, axis=dim, keepdims=keepdim), (input,))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    return bool(np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return wrap_value(np.isclose(input._data, other._data, rtol=rtol, atol=atol,
+                                 equal_nan=equal_nan), (input, other))
+
+
+def equal(input, other) -> bool:
+    return input.shape == other.shape and bool(np.array_equal(input._data, other._data))
