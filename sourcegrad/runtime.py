@@ -59,22 +59,27 @@ def zeros_like(x):
 
 
 def as_gradient(dx, x):
-    """Give the gradient the shape and float type of its argument.
+    """Give the gradient the shape and float type of its argument, as a fresh array.
 
-    Python numbers get a Python float; arrays get an array of their own shape and float dtype.
-    The common case (already right) costs two attribute reads.
+    Python numbers get a Python float; arrays get a writeable array of their own shape and float
+    dtype that shares memory with nothing (a view or a broadcast adjoint is copied). The common
+    case -- a fresh array of the right shape and dtype -- costs a few attribute reads.
     """
-    if type(x) is float or type(x) is int:
-        return float(dx)
+    if type(x) is np.ndarray:
+        if type(dx) is np.ndarray and dx.base is None and dx is not x and \
+                dx.shape == x.shape and dx.dtype == x.dtype:
+            return dx
+    elif type(x) is float or type(x) is int:
+        return float(zeros_like(x) if dx is None else dx)
+    if dx is None:
+        return zeros_like(x)
     dtype = getattr(x, "dtype", None)
     if dtype is None:  # numbers.Real that is not float/int, or a list
         return float(dx) if isinstance(x, numbers.Real) else np.asarray(dx, dtype=float)
-    if getattr(dx, "dtype", None) == dtype and getattr(dx, "shape", None) == x.shape:
-        if type(x) is np.ndarray and type(dx) is not np.ndarray:
-            return np.asarray(dx)
-        return dx
     if dtype.kind != "f" and dtype.kind != "c":
         dtype = np.dtype(float)
+    if np.shape(dx) == np.shape(x):
+        return np.array(dx, dtype=dtype)
     out = np.broadcast_to(np.asarray(dx, dtype=dtype), np.shape(x))
     if type(x) is np.ndarray:
         return np.array(out)
@@ -103,6 +108,11 @@ def expand_to(g, x, axis=None, keepdims=False):
     return np.broadcast_to(g, shape)
 
 
+# expand_to(c, x) of a literal c with axis=None is "c everywhere": the compiler keeps such an
+# adjoint as the number c while only elementwise operations consume it (no array is made).
+expand_to.sg_lazy_constant = True
+
+
 def reduced_count(x, axis=None):
     """How many elements of ``x`` each output of a reduction over ``axis`` combines."""
     shape = np.shape(x)
@@ -114,24 +124,30 @@ def reduced_count(x, axis=None):
 
 def matmul_lhs(g, a, b):
     """Adjoint of ``a`` in ``a @ b`` for every rank (vectors, matrices, broadcast batches)."""
-    if np.ndim(b) == 1:
-        da = g * b if np.ndim(a) == 1 else np.multiply.outer(g, b)
-    elif np.ndim(a) == 1:
-        da = (np.expand_dims(g, -2) @ np.swapaxes(b, -1, -2))[..., 0, :]
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd == 2 and b_nd == 2:
+        return g @ b.T
+    if b_nd == 1:
+        da = g * b if a_nd == 1 else g[..., None] * b
+    elif a_nd == 1:
+        da = (g[..., None, :] @ np.swapaxes(b, -1, -2))[..., 0, :]
     else:
         da = g @ np.swapaxes(b, -1, -2)
-    return da if np.ndim(a) == 2 and np.ndim(b) == 2 else unbroadcast(da, a)
+    return unbroadcast(da, a)
 
 
 def matmul_rhs(g, a, b):
     """Adjoint of ``b`` in ``a @ b`` for every rank (vectors, matrices, broadcast batches)."""
-    if np.ndim(a) == 1:
-        db = g * a if np.ndim(b) == 1 else a[:, None] * np.expand_dims(g, -2)
-    elif np.ndim(b) == 1:
-        db = (np.swapaxes(a, -1, -2) @ g[..., None])[..., 0]
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd == 2 and b_nd == 2:
+        return a.T @ g
+    if a_nd == 1:
+        db = g * a if b_nd == 1 else a[:, None] * g[..., None, :]
+    elif b_nd == 1:
+        db = a.T @ g if a_nd == 2 else (np.swapaxes(a, -1, -2) @ g[..., None])[..., 0]
     else:
         db = np.swapaxes(a, -1, -2) @ g
-    return db if np.ndim(a) == 2 and np.ndim(b) == 2 else unbroadcast(db, b)
+    return unbroadcast(db, b)
 
 
 # -- shared small pieces ------------------------------------------------------------------------
@@ -168,6 +184,9 @@ def cast_like(g, x):
 def mask_mul(g, mask):
     """``g * mask`` (``where=`` of a reduction); the default ``True`` costs nothing."""
     return g if mask is True else g * mask
+
+
+mask_mul.sg_identity_when = (1, True)  # the compiler folds mask_mul(g, True) to g
 
 
 def reshape_order(a, order):

@@ -209,6 +209,27 @@ def test_optimize_false_computes_the_same_gradient():
     assert a[1] == pytest.approx(b[1], rel=1e-12)
 
 
+def augmented_on_an_alias(x):
+    y = x
+    y *= 2.0  # numpy writes into the array y names, which is x itself
+    return np.sum(y * x)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: 'y *= 2.0' where y aliases the array argument x is "
+                                       "compiled as a rebinding (y_1 = y * 2.0), but f doubles x "
+                                       "in place: value_and_grad's value is 2.5 where f gives "
+                                       "5.0, and the gradient is half the true one (silently)")
+def test_augmented_assignment_on_an_alias_of_an_argument_is_not_silently_wrong():
+    x = np.array([0.5, 1.0])
+    expected = augmented_on_an_alias(x.copy())  # 4 * sum(x ** 2) == 5.0: x is doubled
+    try:
+        value, g = sourcegrad.value_and_grad(augmented_on_an_alias)(x.copy())
+    except sourcegrad.TransformError:
+        return  # refusing the construct is an honest answer too
+    assert value == expected
+    np.testing.assert_allclose(g, 8 * x, rtol=1e-12)
+
+
 # -- NaN and inf ----------------------------------------------------------------------------
 
 def test_nan_and_inf_propagate_as_numpy_computes_them():
@@ -245,7 +266,7 @@ def uses_aliases(x):
 
 
 def uses_a_global_value(x):
-    return np.sum(x * LATER_DEFINED_SCALE)
+    return np.sum(x * LATER_DEFINED_SCALE)  # noqa: F821 - undefined when grad() runs
 
 
 def test_called_names_are_resolved_through_aliases():

@@ -12,11 +12,16 @@ import math
 
 import numpy as np
 import pytest
+from test_core_corpus_syntax import (
+    Case,
+    case_id,
+    check_arguments_untouched,
+    check_finite_differences,
+    check_gradient_types,
+    check_value_is_exact,
+)
 
 import sourcegrad
-from test_core_corpus_syntax import (Case, case_id, check_arguments_untouched,
-                                     check_finite_differences, check_gradient_types,
-                                     check_value_is_exact)
 
 X = np.array([0.3, 0.8, 1.3, 1.7])
 Y = np.array([1.1, 0.6, 0.9, 1.4])
@@ -36,7 +41,7 @@ def math_hyperbolic_and_inverse(a):
 
 
 def math_logs_and_powers(a, b):
-    return (math.log(a, 2.0) + math.log10(b) + math.log2(a) + math.log1p(b) + math.expm1(a)
+    return (math.log(a, 3.0) + math.log10(b) + math.log2(a) + math.log1p(b) + math.expm1(a)
             + math.pow(a, b) + math.atan2(a, b) + math.hypot(a, b) + math.pi * a)
 
 

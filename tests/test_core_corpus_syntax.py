@@ -10,6 +10,8 @@ differences are meaningful. Numpy and ``math`` functions have their own corpus i
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import NamedTuple
 
 import numpy as np
@@ -23,7 +25,7 @@ class Case(NamedTuple):
     fn: object
     args: tuple
     wrt: object = 0
-    kwargs: dict = {}
+    kwargs: Mapping[str, object] = MappingProxyType({})
 
 
 def arr(*values):

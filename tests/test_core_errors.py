@@ -41,6 +41,7 @@ def uses_yield_from(x):
 
 def uses_global(x):
     global G
+    G = G + 1.0
     return np.sum(x) * G
 
 
@@ -80,7 +81,7 @@ def uses_walrus(x):
 
 def uses_starred_target(x):
     first, *rest = x
-    return first * 2.0
+    return first * len(rest)
 
 
 def assigns_attribute(x):
@@ -165,7 +166,7 @@ def test_error_is_raised_by_grad_not_by_the_first_call():
 # -- functions whose source cannot be read ---------------------------------------------------
 
 _namespace: dict = {}
-exec("def no_source_def(x):\n    return x * 2.0\n", _namespace)  # no source file behind it
+exec("def no_source_def(x):\n    return x * 2.0\n", _namespace)  # noqa: S102 - no source file
 no_source_def = _namespace["no_source_def"]
 no_source_lambda = eval("lambda x: x * 2.0")
 
@@ -188,7 +189,7 @@ def test_function_without_source_names_its_file_and_line():
 
 
 def test_two_lambdas_on_one_line_point_at_the_second():
-    pair = (lambda x: x * 2.0, lambda x: x * 3.0)  # noqa: E731
+    pair = (lambda x: x * 2.0, lambda x: x * 3.0)
     with pytest.raises(TransformError) as info:
         sourcegrad.grad(pair[1])
     assert "lambda" in str(info.value)

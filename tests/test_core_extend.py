@@ -55,7 +55,7 @@ def test_a_scipy_function_gets_a_rule_in_five_lines(restore_rules):
 
 def test_a_function_without_source_gets_a_rule(restore_rules):
     namespace = {"np": np}
-    exec("def opaque_softplus(x):\n    return np.log1p(np.exp(x))\n", namespace)
+    exec("def opaque_softplus(x):\n    return np.log1p(np.exp(x))\n", namespace)  # noqa: S102
     opaque_softplus = namespace["opaque_softplus"]  # no source file: cannot be traced into
 
     def uses_opaque(x):
@@ -77,7 +77,7 @@ def test_a_function_without_source_gets_a_rule(restore_rules):
                                        "of sourcegrad.extend.defvjp")
 def test_calling_a_function_without_source_points_at_the_call(restore_rules):
     namespace = {"np": np}
-    exec("def opaque_cube(x):\n    return x ** 3\n", namespace)
+    exec("def opaque_cube(x):\n    return x ** 3\n", namespace)  # noqa: S102
     opaque_cube = namespace["opaque_cube"]
 
     def uses_opaque(x):

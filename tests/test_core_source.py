@@ -29,7 +29,7 @@ def test_source_is_valid_python_tied_to_the_users_lines(case):
     text = sourcegrad.source(df)
     compile(text, "<generated>", "exec")
     user_source = _squash(inspect.getsource(case.fn))
-    comments = re.findall(r"^\s*# grad of: (.*)$", text, flags=re.M)
+    comments = re.findall(r"^\s*# grad of: (.*)$", text, flags=re.MULTILINE)
     assert comments, "no '# grad of:' comment in\n" + text
     for line in comments:
         assert _squash(line) in user_source, f"'# grad of: {line}' is not a line of the user's"

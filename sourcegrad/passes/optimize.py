@@ -67,3 +67,124 @@ def _drop_orphan_comments(body: list) -> list:
                 continue
         out.append(stmt)
     return out
+
+
+# -- reuse: the backward sweep reads forward values instead of recomputing them ------------------
+
+def _store_counts(body) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for stmt in body:
+        for n in gast.walk(stmt):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del)):
+                counts[n.id] = counts.get(n.id, 0) + 1
+            elif isinstance(n, (gast.For,)):
+                pass
+    return counts
+
+
+def reuse_forward_values(body: list, params: set[str]) -> list:
+    """Replace expressions in the backward sweep that the forward sweep already computed.
+
+    ``dx = dcos * -np.sin(x)`` becomes ``dx = dcos * -sin`` when the forward sweep holds
+    ``sin = np.sin(x)`` and neither ``sin`` nor ``x`` is ever re-bound.
+    """
+    counts = _store_counts(body)
+
+    def stable(name):
+        return counts.get(name, 0) == (0 if name in params else 1)
+
+    known: dict[str, str] = {}
+    for stmt in body:
+        if getattr(stmt, "sg_generated", False):
+            break
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and \
+                isinstance(stmt.value, (gast.Call, gast.BinOp, gast.UnaryOp)):
+            target = stmt.targets[0].id
+            operands = [n.id for n in gast.walk(stmt.value) if isinstance(n, gast.Name)]
+            if stable(target) and all(stable(o) or _is_global(o, counts, params)
+                                      for o in operands):
+                known.setdefault(gast.dump(stmt.value), target)
+    if not known:
+        return body
+
+    class Reuse(gast.NodeTransformer):
+        def generic_visit(self, node):
+            if isinstance(node, (gast.Call, gast.BinOp, gast.UnaryOp)):
+                name = known.get(gast.dump(node))
+                if name is not None:
+                    return nodes.load(name)
+            return super().generic_visit(node)
+
+    out = []
+    for stmt in body:
+        if getattr(stmt, "sg_generated", False) and isinstance(stmt, gast.Assign):
+            stmt.value = Reuse().visit(stmt.value)
+        out.append(stmt)
+    return out
+
+
+def _is_global(name, counts, params) -> bool:
+    return name not in counts and name not in params
+
+
+def fold_negations(body: list) -> list:
+    """``a + -b * c`` -> ``a - b * c`` and ``a + -b`` -> ``a - b`` (one array pass fewer)."""
+
+    class Fold(gast.NodeTransformer):
+        def visit_BinOp(self, node):
+            self.generic_visit(node)
+            if not isinstance(node.op, gast.Add):
+                return node
+            right = node.right
+            if isinstance(right, gast.UnaryOp) and isinstance(right.op, gast.USub):
+                return gast.BinOp(left=node.left, op=gast.Sub(), right=right.operand)
+            if isinstance(right, gast.BinOp) and isinstance(right.op, (gast.Mult, gast.Div)) \
+                    and isinstance(right.left, gast.UnaryOp) and \
+                    isinstance(right.left.op, gast.USub):
+                right.left = right.left.operand
+                return gast.BinOp(left=node.left, op=gast.Sub(), right=right)
+            return node
+
+    for stmt in body:
+        if getattr(stmt, "sg_generated", False):
+            Fold().visit(stmt)
+    return body
+
+
+# -- release: drop values as soon as nothing reads them (peak memory) ----------------------------
+
+def release_dead_values(body: list, keep: set[str]) -> list:
+    """Insert ``del`` after the last top-level use of each local nothing reads afterwards.
+
+    Only names bound and read by straight-line statements at the top level are released, and
+    only names the compiler made or the user bound (never parameters or ``keep``).
+    """
+    counts = _store_counts(body)
+    last_use: dict[str, int] = {}
+    bound_at: dict[str, int] = {}
+    for i, stmt in enumerate(body):
+        for n in gast.walk(stmt):
+            if isinstance(n, gast.Name):
+                if isinstance(n.ctx, gast.Load):
+                    last_use[n.id] = i
+                elif isinstance(n.ctx, gast.Store):
+                    bound_at.setdefault(n.id, i)
+    releasable = {}
+    for name, i in last_use.items():
+        if name in keep or counts.get(name) != 1 or name not in bound_at:
+            continue
+        stmt = body[bound_at[name]]
+        if not isinstance(stmt, gast.Assign) or isinstance(body[i], (gast.Return,)):
+            continue
+        if any(isinstance(body[k], (gast.For, gast.While, gast.If))
+               for k in (i,)):
+            continue
+        releasable.setdefault(i, []).append(name)
+    out = []
+    for i, stmt in enumerate(body):
+        out.append(stmt)
+        names = sorted(releasable.get(i, ()))
+        if names:
+            out.append(gast.Delete(targets=[gast.Name(n, gast.Del(), None, None)
+                                            for n in names]))
+    return out

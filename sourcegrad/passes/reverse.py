@@ -18,7 +18,7 @@ from .activity import Activity
 from .adjoints import AdjointStates
 from .control import ControlFlow
 from .primitives import Op, classify
-from .templates import Binder, bind_arguments, instantiate
+from .templates import Binder, bind_arguments, instantiate, lazy_constant
 
 
 class Reverse(ControlFlow, AdjointStates):
@@ -116,6 +116,8 @@ class Reverse(ControlFlow, AdjointStates):
         for t in targets:
             self.consume(t)
         ans = nodes.tuple_(nodes.load(t) for t in targets) if unpack else nodes.load(targets[0])
+        if not unpack and not self._takes_lazy(op, targets[0]):
+            g = self.materialized(g)
         handler = getattr(self, "adjoint_" + op.kind)
         if maybe and not unpack:
             # the result may have received no gradient on this path: skip its adjoint then
@@ -139,7 +141,7 @@ class Reverse(ControlFlow, AdjointStates):
         if unpack:  # helpers returning tuples get zeros where no adjoint arrived
             g = nodes.tuple_(self._or_zeros(t, p) for p, t in zip(parts, targets))
         else:
-            g = parts[0]
+            g = self.materialized(parts[0])
         test = gast.Compare(left=nodes.clone(g), ops=[gast.IsNot()],
                             comparators=[nodes.const(None)])
         for t in targets:
@@ -172,6 +174,32 @@ class Reverse(ControlFlow, AdjointStates):
             return nodes.call(self.runtime(runtime_flow.or_zeros, "or_zeros"), adjoint,
                               nodes.load(var))
         return adjoint
+
+    def materialized(self, g):
+        """A lazy constant adjoint as the array it stands for (for shape-aware consumers)."""
+        like = getattr(g, "sg_like", None)
+        if like is None:
+            return g
+        return nodes.call(self.runtime(runtime.expand_to, "expand_to"), nodes.const(g.value),
+                          nodes.load(like))
+
+    def _takes_lazy(self, op, target: str) -> bool:
+        """Can this statement's adjoint use a constant standing for a filled array?
+
+        Yes for copies and elementwise operations whose operands have the result's shape (or
+        are numbers): their contributions then have the right shape anyway.
+        """
+        from .shapes import _broadcasting_binary, _elementwise_unary
+        if op.kind == "copy":
+            return True
+        shapes = self.binder.shapes
+        ans = nodes.load(target)
+        if _elementwise_unary(op):
+            return True
+        if _broadcasting_binary(op) and shapes is not None:
+            return all((isinstance(a, gast.Constant) and type(a.value) in (int, float)) or
+                       shapes.same(a, ans) for a in op.args)
+        return False
 
     def setitem(self, target: gast.Subscript, value, stmt, out: list) -> None:
         """``x[index] = value``: ``value`` gets ``dx[index]``; the overwritten part gets zero."""
@@ -287,6 +315,9 @@ class Reverse(ControlFlow, AdjointStates):
         out.extend(prelude)
         for position, expr in contributions:
             operand = operands[rule.params[position]]
+            if isinstance(expr, gast.Constant) and isinstance(operand, gast.Name) and \
+                    getattr(g, "sg_like", None) is not None:
+                expr = lazy_constant(expr.value, operand.id)
             if isinstance(operand, gast.Name):
                 self.accumulate(operand.id, expr, out)
             else:  # a tuple/list literal operand: the rule gives one adjoint per element

@@ -28,6 +28,7 @@ class Binder:
         self.scope = scope
         self.namer = namer
         self.locals = locals_
+        self.shapes = None  # passes/shapes.py's facts, once known
 
     def name_for(self, obj, preferred: str) -> str:
         if preferred not in self.locals and self.scope.lookup_user(preferred) is obj:
@@ -89,6 +90,26 @@ def instantiate(rule: Rule, operands: dict, g, ans, wanted: set[int], binder: Bi
     class Substitute(gast.NodeTransformer):
         """Replace template names in one pass (replacements are never revisited)."""
 
+        def visit_Call(self, node):
+            # a helper that is the identity for a literal argument folds away:
+            # mask_mul(g, True) -> g
+            func = node.func
+            identity = getattr(template_globals.get(getattr(func, "id", None)),
+                               "sg_identity_when", None)
+            lazy = getattr(template_globals.get(getattr(func, "id", None)),
+                           "sg_lazy_constant", False)
+            self.generic_visit(node)
+            if lazy and len(node.args) >= 2 and _number(node.args[0]) is not None and \
+                    isinstance(node.args[1], gast.Name) and \
+                    (len(node.args) < 3 or _is_none(node.args[2])):
+                return lazy_constant(node.args[0].value, node.args[1].id)
+            if identity is not None:
+                position, value = identity
+                arg = node.args[position] if position < len(node.args) else None
+                if isinstance(arg, gast.Constant) and arg.value is value:
+                    return node.args[0]
+            return node
+
         def visit_Name(self, node):
             if node.id in substitution and isinstance(node.ctx, gast.Load):
                 return nodes.clone(substitution[node.id])
@@ -113,7 +134,8 @@ def instantiate(rule: Rule, operands: dict, g, ans, wanted: set[int], binder: Bi
         if expr is None:
             continue
         expr = simplify(substitute(expr))
-        if rule.broadcast and _may_broadcast(rule, operands, position, expr):
+        if rule.broadcast and _may_broadcast(rule, operands, position, expr, ans,
+                                             binder.shapes):
             from .. import runtime
             expr = nodes.call(binder.name_for(runtime.unbroadcast, "unbroadcast"), expr,
                               nodes.clone(operands[rule.params[position]]))
@@ -121,7 +143,19 @@ def instantiate(rule: Rule, operands: dict, g, ans, wanted: set[int], binder: Bi
     return statements, contributions
 
 
-def _may_broadcast(rule: Rule, operands: dict, position: int, expr) -> bool:
+def lazy_constant(value, like: str) -> gast.Constant:
+    """The number ``value`` standing for an array of ``like``'s shape filled with it."""
+    node = nodes.const(value)
+    node.sg_like = like
+    return node
+
+
+def _is_none(node) -> bool:
+    return isinstance(node, gast.Constant) and node.value is None
+
+
+def _may_broadcast(rule: Rule, operands: dict, position: int, expr, ans=None,
+                   shapes=None) -> bool:
     """False when broadcasting provably did not change the operand's shape.
 
     Against Python number literals an operand keeps its shape; a constant adjoint (from the
@@ -130,6 +164,8 @@ def _may_broadcast(rule: Rule, operands: dict, position: int, expr) -> bool:
     if isinstance(expr, gast.Constant):
         return False
     mine = operands[rule.params[position]]
+    if shapes is not None and ans is not None and shapes.same(mine, ans):
+        return False  # proved: the operand already has the result's shape
     others = [operands[p] for i, p in enumerate(rule.params) if i != position and p in operands]
     if isinstance(mine, gast.Name) and all(isinstance(o, gast.Name) and o.id == mine.id
                                            for o in others):

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import gast
 
 from .. import runtime, runtime_flow
-from . import activity, calls, desugar, fence, nodes, normalize, optimize, ssa, structure
+from . import (activity, calls, desugar, fence, nodes, normalize, optimize, shapes, ssa,
+               structure)
 from .naming import Namer
 from .parse import parse_function
 from .resolve import Scope, local_names
@@ -71,6 +72,7 @@ def transform(program, fn, wrt: tuple[str, ...], *, split: bool, names: dict,
     outputs = [output.id] if isinstance(output, gast.Name) else []
     act = activity.analyze(forward, list(wrt), outputs, scope)
     binder = Binder(scope, namer, scope.locals)
+    binder.shapes = shapes.analyze(forward, _params(fn_node), scope)
     calls.rewrite(forward, act, program, binder, info, scope, reassigned)
 
     reverse = Reverse(info, scope, namer, act, binder, reassigned)
@@ -117,14 +119,22 @@ def _grad_function(fn_node, name, binder, reverse, wrt, sections, stack_setup, f
     body = (prologue + stack_setup + sections[:1] + forward + [check] +
             (sections[1:] + backward if backward else []) + [gast.Return(value=result)])
     if options.optimize:
-        body = optimize.eliminate_dead_code(body, set())
+        body = _optimized(body, set(_params(fn_node)))
     return _renamed(fn_node, name, body)
+
+
+def _optimized(body: list, params: set[str]) -> list:
+    body = optimize.eliminate_dead_code(body, set())
+    body = optimize.reuse_forward_values(body, params)
+    body = optimize.fold_negations(body)
+    body = optimize.eliminate_dead_code(body, set())
+    return optimize.release_dead_values(body, set())
 
 
 def _split_functions(fn_node, names, binder, reverse, wrt, seed, stack_setup, forward,
                      backward, output, params, options):
     bound = set(params) | _stored(stack_setup + forward)
-    results = [_final(reverse, binder, p) for p in wrt]
+    results = [reverse.materialized(_final(reverse, binder, p)) for p in wrt]
     tape = sorted((_loaded(backward) | _loaded([gast.Expr(value=r) for r in results])) & bound)
     tape_name = reverse.namer.fresh("tape")
     fwd_body = stack_setup + forward + [gast.Return(value=nodes.tuple_(
@@ -135,7 +145,7 @@ def _split_functions(fn_node, names, binder, reverse, wrt, seed, stack_setup, fo
         value=nodes.tuple_(results))]
     if options.optimize:
         fwd_body = optimize.eliminate_dead_code(fwd_body, set())
-        bwd_body = optimize.eliminate_dead_code(bwd_body, set())
+        bwd_body = _optimized(bwd_body, {seed, tape_name} | set(tape))
     fwd = _renamed(fn_node, names["forward"], fwd_body)
     bwd = nodes.function(names["backward"], nodes.positional_args([seed, tape_name]), bwd_body)
     return [fwd, bwd]

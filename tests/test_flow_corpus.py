@@ -1,0 +1,296 @@
+"""Issue 3's corpus (``flow_corpus.CASES``), every case at every one of its input sets.
+
+For each (case, input set):
+
+* the gradient matches central finite differences in float64 (``check_grads``; the default
+  tolerances throughout -- no case needed looser ones, because the corpus keeps its inputs away
+  from kinks and its values of moderate size);
+* ``value_and_grad``'s value is exactly ``f(*args)`` and its gradient is ``grad``'s;
+* the arguments are never written to (arrays are passed read-only, lists are compared after);
+* where autograd can differentiate the function (no array item assignment), autograd agrees:
+  the same corpus source is re-run with ``np`` bound to ``autograd.numpy``.
+
+And for the corpus itself: every bullet of the issue has a case, and each case's input sets
+really take different paths (traced line by line), so "checked at several inputs" means "checked
+on several branches / trip counts".
+
+Compiler bugs the corpus exposes are listed in ``BUGS`` and marked strict xfail, so a fix shows
+up as an XPASS that asks for the mark to be removed.
+"""
+from __future__ import annotations
+
+import collections
+import math
+import pathlib
+import sys
+import types
+from typing import NamedTuple
+
+import numpy as np
+import pytest
+
+import flow_corpus as corpus
+import sourcegrad
+from sourcegrad.testing import check_grads
+
+
+class Bug(NamedTuple):
+    reason: str
+    checks: frozenset  # which checks it breaks: "fd", "value", "args", "autograd"
+    inputs: tuple | None = None  # which input sets (indices); None: all
+
+
+ALL = frozenset({"fd", "value", "args", "autograd"})
+GRADIENT = frozenset({"fd", "autograd"})
+VALUE = frozenset({"value"})
+
+B_SELF_UPDATE = ("BUG: `y = op(y, ...)` inside a branch or loop: the adjoint reads y after "
+                 "it was overwritten (the restore `y = y_stack.pop()` comes after the "
+                 "derivative that reads y) -> wrong gradient")
+B_STALE_VALUE = ("BUG: value_and_grad returns a stale value when f returns a variable a loop "
+                 "rebinds (`for ...: s = ...; return s`): the backward sweep's restores "
+                 "(`s = s_stack.pop()`) rewind s before `return (s, ...)`")
+B_RETURN_IN_LOOP = ("BUG: `return` inside a for/while loop: after the loop the generated "
+                    "forward runs the function's last `return` anyway (it overwrites `result`) "
+                    "-> wrong value and gradient")
+B_CONTINUE_IN_ELSE = ("BUG: `continue` in a loop's else block is ignored: the statements after "
+                      "the inner for-else still run -> wrong value and gradient")
+B_OPEN_SLICE = ("BUG: an open-ended slice `x[1:]` becomes `slice(1)` (i.e. `x[:1]`) in the "
+                "adjoint (reverse.index_value drops trailing Nones) -> crash, or a silently "
+                "wrong gradient when the shapes happen to agree")
+B_IFEXP = ("BUG: conditional expressions `a if c else b` on differentiated values are refused "
+           "('no gradient rule', and the hint says to register a defvjp rule)")
+B_STAR_ARGS = ("BUG: `helper(*args)` with a differentiated value in args is refused with a "
+               "misleading 'missing a required argument' TransformError")
+B_REVERSED_IN_ZIP = ("BUG: reversed(y) nested in zip() in a for header is refused ('reversed "
+                     "has no gradient rule'); alone it works")
+B_LIST_ARG = ("BUG: passing a list holding a differentiated value to a user helper crashes "
+              "(TypeError in runtime_flow.buffer: the list's adjoint is built as an array)")
+B_LIST_SLICE = ("BUG: `for item in items[1:3]` over a slice of a list crashes (TypeError in "
+                "runtime_flow.buffer: the sliced list's adjoint is built as an array)")
+B_DICT_NEW_KEY = ("BUG: `d['c'] = ...` for a key not yet in the dict crashes (KeyError in "
+                  "saved_region: the write first saves the old d['c'])")
+B_DICT_OVERWRITE = ("BUG: overwriting a dict entry that holds a differentiated value crashes "
+                    "(IndexError in adjoint_item: the dict's adjoint is indexed like an array)")
+B_LAMBDA_DEFAULT = ("BUG: a lambda with a default parameter crashes at run time (NameError: "
+                    "the inlined default's name, e.g. 'shift_c_1', is never assigned)")
+B_PARTIAL_DIRECT = ("BUG: grad(functools.partial(user_fn, ...)) is refused as 'a builtin or C "
+                    "function, which has no Python source' -- a misleading message")
+B_NESTED_DEFAULT = ("BUG (limitation): a nested def with a default parameter is refused "
+                    "(a clear TransformError)")
+B_NESTED_RETURN = ("BUG (limitation): a nested def whose return is not its last statement is "
+                   "refused (a clear TransformError)")
+B_LIST_LITERAL_ARG = ("BUG (limitation): a list literal holding a differentiated value passed "
+                      "straight to a helper is refused ('pass ... as a variable'; clear)")
+
+# case name -> the bugs it shows: (reason, the checks each breaks, at which input sets)
+BUGS = {
+    "if_without_else": [Bug(B_SELF_UPDATE, GRADIENT, (0,))],
+    "power_by_loop": [Bug(B_SELF_UPDATE, GRADIENT, (1, 2, 3)),
+                      Bug(B_STALE_VALUE, VALUE, (1, 2, 3))],
+    "repeated_sine": [Bug(B_SELF_UPDATE, GRADIENT, (1, 2))],
+    "range_one_arg": [Bug(B_STALE_VALUE, VALUE, (1, 2))],
+    "range_three_args": [Bug(B_STALE_VALUE, VALUE)],
+    "range_from_data": [Bug(B_STALE_VALUE, VALUE, (0, 2))],
+    "for_reversed_range": [Bug(B_STALE_VALUE, VALUE, (0, 1))],
+    "while_value_condition": [Bug(B_STALE_VALUE, VALUE, (0, 1))],
+    "while_newton_sqrt": [Bug(B_STALE_VALUE, VALUE)],
+    "while_true_break": [Bug(B_STALE_VALUE, VALUE)],
+    "return_in_loop": [Bug(B_RETURN_IN_LOOP, GRADIENT | VALUE, (0,))],
+    "return_in_nested_loops": [Bug(B_RETURN_IN_LOOP, GRADIENT | VALUE, (0,))],
+    "return_in_while": [Bug(B_RETURN_IN_LOOP, GRADIENT | VALUE, (0, 1))],
+    "nested_inner_else_continues_outer": [Bug(B_CONTINUE_IN_ELSE, GRADIENT | VALUE, (0, 1))],
+    "open_ended_slices": [Bug(B_OPEN_SLICE, GRADIENT), Bug(B_OPEN_SLICE, ALL, (0,))],
+    "conditional_expression": [Bug(B_IFEXP, ALL)],
+    "conditional_expression_as_argument": [Bug(B_IFEXP, ALL)],
+    "conditional_expression_returned": [Bug(B_IFEXP, ALL)],
+    "conditional_expression_in_loop": [Bug(B_IFEXP, ALL)],
+    "call_with_star_args": [Bug(B_STAR_ARGS, ALL)],
+    "call_with_star_list": [Bug(B_STAR_ARGS, ALL)],
+    "for_zip_of_enumerate_and_reversed": [Bug(B_REVERSED_IN_ZIP, ALL)],
+    "call_helper_with_list_variable": [Bug(B_LIST_ARG, ALL)],
+    "list_slice_loop": [Bug(B_LIST_SLICE, ALL)],
+    "dict_new_key": [Bug(B_DICT_NEW_KEY, ALL)],
+    "dict_overwrite_key": [Bug(B_DICT_OVERWRITE, ALL)],
+    "dict_in_loop": [Bug(B_DICT_OVERWRITE, ALL, (1,))],
+    "lambda_with_default": [Bug(B_LAMBDA_DEFAULT, ALL)],
+    "partial_sum_of_power": [Bug(B_PARTIAL_DIRECT, ALL)],
+    "nested_def_with_default": [Bug(B_NESTED_DEFAULT, ALL)],
+    "nested_def_with_branch": [Bug(B_NESTED_RETURN, ALL)],
+    "call_helper_with_list_literal": [Bug(B_LIST_LITERAL_ARG, ALL)],
+}
+
+
+def params(check: str, only=None) -> list:
+    """One pytest.param per (case, input set), strict-xfail where a known bug breaks ``check``."""
+    out = []
+    for case in corpus.CASES:
+        if only is not None and not only(case):
+            continue
+        for k, args in enumerate(case.inputs):
+            reasons = dict.fromkeys(bug.reason for bug in BUGS.get(case.name, ())
+                                    if check in bug.checks
+                                    and (bug.inputs is None or k in bug.inputs))
+            marks = pytest.mark.xfail(strict=True, reason=" + ".join(reasons)) if reasons else ()
+            out.append(pytest.param(case, args, id=f"{case.name}-{k}", marks=marks))
+    return out
+
+
+def wrt_tuple(case) -> tuple:
+    return case.wrt if isinstance(case.wrt, tuple) else (case.wrt,)
+
+
+def as_tuple(case, grads) -> tuple:
+    return grads if isinstance(case.wrt, tuple) else (grads,)
+
+
+# -- the four checks ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case, args", params("fd"))
+def test_gradient_matches_finite_differences(case, args):
+    check_grads(case.fn, *args, wrt=case.wrt, rtol=case.rtol, atol=case.atol)
+
+
+@pytest.mark.parametrize("case, args", params("value"))
+def test_value_and_grad_value_is_exactly_f(case, args):
+    value, grads = sourcegrad.value_and_grad(case.fn, wrt=case.wrt)(*args)
+    expected = case.fn(*args)
+    assert type(value) is type(expected)
+    assert np.array_equal(value, expected)
+    alone = sourcegrad.grad(case.fn, wrt=case.wrt)(*args)
+    for g, h, position in zip(as_tuple(case, grads), as_tuple(case, alone), wrt_tuple(case)):
+        np.testing.assert_allclose(g, h, rtol=1e-12, atol=0)
+        arg = args[position]
+        if isinstance(arg, np.ndarray):
+            assert isinstance(g, np.ndarray) and (g.shape, g.dtype) == (arg.shape, arg.dtype)
+        else:
+            assert type(g) is float
+
+
+@pytest.mark.parametrize("case, args", params("args"))
+def test_arguments_are_not_mutated(case, args):
+    frozen = []
+    for a in args:
+        if isinstance(a, np.ndarray):
+            a = a.copy()
+            a.flags.writeable = False  # a write into an argument raises
+        frozen.append(a)
+    before = [a.copy() if isinstance(a, (np.ndarray, list)) else a for a in frozen]
+    sourcegrad.grad(case.fn, wrt=case.wrt)(*frozen)
+    sourcegrad.value_and_grad(case.fn, wrt=case.wrt)(*frozen)
+    for a, b in zip(frozen, before):
+        if isinstance(a, np.ndarray):
+            assert np.array_equal(a, b)
+        else:
+            assert a == b
+
+
+@pytest.fixture(scope="module")
+def autograd_corpus():
+    """The corpus module's own source, executed again with ``np`` meaning autograd.numpy."""
+    pytest.importorskip("autograd")
+    path = pathlib.Path(corpus.__file__)
+    text = path.read_text()
+    assert text.count("\nimport numpy as np\n") == 1
+    text = text.replace("\nimport numpy as np\n", "\nimport autograd.numpy as np\n")
+    module = types.ModuleType("flow_corpus_autograd")
+    module.__file__ = str(path)
+    sys.modules[module.__name__] = module  # dataclasses looks the module up
+    try:
+        exec(compile(text, str(path), "exec"), module.__dict__)
+    finally:
+        del sys.modules[module.__name__]
+    return {case.name: case for case in module.CASES}
+
+
+@pytest.mark.parametrize("case, args", params("autograd", only=lambda c: c.autograd))
+def test_agrees_with_autograd(case, args, autograd_corpus):
+    import autograd
+
+    twin = autograd_corpus[case.name].fn
+    ours = as_tuple(case, sourcegrad.grad(case.fn, wrt=case.wrt)(*args))
+    for g, position in zip(ours, wrt_tuple(case)):
+        theirs = autograd.grad(twin, position)(*args)
+        np.testing.assert_allclose(g, theirs, rtol=1e-10, atol=1e-12)
+
+
+# -- independent closed forms (no finite differences, no peer) ---------------------------------
+
+def test_newton_sqrt_loop_has_the_derivative_of_sqrt():
+    for a in (0.25, 2.0, 9.0):
+        assert math.isclose(sourcegrad.grad(corpus.while_newton_sqrt)(a), 0.5 / math.sqrt(a),
+                            rel_tol=1e-9)
+
+
+def test_loop_that_only_adds_has_the_triangular_number_as_gradient():
+    for n in (0, 1, 7, 100):
+        g = sourcegrad.grad(corpus.loop_only_adds)(corpus.V, n)
+        np.testing.assert_allclose(g, np.full(4, n * (n - 1) / 2.0), rtol=1e-12)
+
+
+def test_recursive_power_has_the_derivative_of_a_power():
+    for n in (0, 1, 3):
+        g = sourcegrad.grad(corpus.call_recursive_helper)(corpus.V, n)
+        np.testing.assert_allclose(g, n * corpus.V ** max(n - 1, 0), rtol=1e-12)
+
+
+@pytest.mark.xfail(strict=True, reason=B_SELF_UPDATE)
+def test_power_loop_has_the_derivative_of_a_power():
+    for n in (1, 2, 4):
+        assert math.isclose(sourcegrad.grad(corpus.power_by_loop)(0.7, n), n * 0.7 ** (n - 1),
+                            rel_tol=1e-12)
+
+
+# -- the corpus itself -------------------------------------------------------------------------
+
+def test_every_bullet_of_the_issue_has_a_case():
+    used = collections.Counter(tag for case in corpus.CASES for tag in case.features)
+    assert set(used) <= set(corpus.FEATURES), set(used) - set(corpus.FEATURES)
+    assert [f for f in corpus.FEATURES if not used[f]] == []
+
+
+def test_case_names_are_unique_and_known_bugs_name_cases():
+    names = [case.name for case in corpus.CASES]
+    assert len(names) == len(set(names))
+    assert set(BUGS) <= set(names)
+
+
+def trace_path(fn, args) -> collections.Counter:
+    """How often each bytecode instruction of the corpus module runs during ``fn(*args)``
+    (instructions, not lines: the two arms of ``a if c else b`` share a line)."""
+    counts: collections.Counter = collections.Counter()
+    filename = corpus.__file__
+
+    def local(frame, event, arg):
+        frame.f_trace_opcodes = True
+        if event == "opcode":
+            counts[frame.f_code.co_name, frame.f_code.co_firstlineno, frame.f_lasti] += 1
+        return local
+
+    def tracer(frame, event, arg):
+        if frame.f_code.co_filename != filename:
+            return None
+        frame.f_trace_opcodes = True
+        return local
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        fn(*args)
+    finally:
+        sys.settrace(previous)
+    return counts
+
+
+@pytest.mark.parametrize("case", [c for c in corpus.CASES if len(c.inputs) > 1],
+                         ids=lambda c: c.name)
+def test_input_sets_take_different_paths(case):
+    """Each input set of a case with control flow runs its own path (another branch, another
+    trip count); a case marked ``one_path`` (straight-line code) varies only the data."""
+    paths = [trace_path(case.fn, args) for args in case.inputs]
+    for i in range(len(paths)):
+        for j in range(i):
+            if case.one_path:
+                assert paths[i] == paths[j], "a one_path case takes two paths"
+            else:
+                assert paths[i] != paths[j], f"input sets {j} and {i} take the same path"
