@@ -7,13 +7,15 @@ Every top-level statement of the function body is timed on its own, in order, on
 workload's inputs (a loop counts as one statement; ``return x`` is timed as evaluating ``x``).
 Re-running a statement re-binds the same names, so later statements see values of the same
 shapes; a statement that updates an array in place sees drifting values as it is re-run
-(``np.tanh(h, out=h)`` squashes h further each time), so its cost is approximate. The cost of executing an empty statement is subtracted. The numbers add up to a bit
+(``np.tanh(h, out=h)`` squashes h further each time), so its cost is approximate. ``del``
+statements run once and show as 0; a statement that cannot be re-run shows as nan. The cost of executing an empty statement is subtracted. The numbers add up to a bit
 more than one call (each statement is timed warm and apart), which is fine for finding where
 the time goes, and they run with the thread counts pinned as in ``run.py``.
 """
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 
@@ -57,8 +59,16 @@ def statement_costs(fn, args: tuple, number: int = 200, repeats: int = 5):
         if isinstance(stmt, ast.Return):
             stmt = ast.Assign([ast.Name("_returned", ast.Store())],
                               stmt.value or ast.Constant(None), lineno=0)
-        module = ast.fix_missing_locations(ast.Module([stmt], type_ignores=[]))
-        out.append((max(cost(compile(module, "<profile>", "exec")) - empty, 0.0), text))
+        code = compile(ast.fix_missing_locations(ast.Module([stmt], type_ignores=[])),
+                       "<profile>", "exec")
+        if isinstance(stmt, ast.Delete):  # frees memory; cannot be re-run, costs ~nothing
+            exec(code, namespace)  # noqa: S102 -- the profiled function's own statement
+            out.append((0.0, text))
+            continue
+        try:
+            out.append((max(cost(code) - empty, 0.0), text))
+        except NameError:  # re-running it needs a name a `del` inside it removed
+            out.append((float("nan"), text))
     return out
 
 
@@ -67,7 +77,8 @@ def render(title: str, costs, total: float) -> str:
     for seconds, text in costs:
         first = text.splitlines()[0] + (" ..." if "\n" in text else "")
         lines.append(f"  {seconds * 1e6:9.2f} µs  {first}")
-    lines.append(f"  {sum(s for s, _ in costs) * 1e6:9.2f} µs  (sum)")
+    total_known = sum(s for s, _ in costs if not math.isnan(s))
+    lines.append(f"  {total_known * 1e6:9.2f} µs  (sum)")
     return "\n".join(lines)
 
 

@@ -79,11 +79,12 @@ def as_gradient(dx, x):
     if dtype.kind != "f" and dtype.kind != "c":
         dtype = np.dtype(float)
     if np.shape(dx) == np.shape(x):
-        return np.array(dx, dtype=dtype)
-    out = np.broadcast_to(np.asarray(dx, dtype=dtype), np.shape(x))
+        out = np.array(dx, dtype=dtype)
+    else:
+        out = np.array(np.broadcast_to(np.asarray(dx, dtype=dtype), np.shape(x)))
     if type(x) is np.ndarray:
-        return np.array(out)
-    return out[()] if out.ndim == 0 else np.array(out)
+        return out
+    return out[()] if out.ndim == 0 else out
 
 
 def check_numeric(name, value):
@@ -120,6 +121,9 @@ def reduced_count(x, axis=None):
         return int(np.prod(shape))
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
     return int(np.prod([shape[a] for a in axes]))
+
+
+reduced_count.sg_scalar = True  # returns a Python int: the compiler may keep scalars lazy
 
 
 def matmul_lhs(g, a, b):

@@ -4,7 +4,8 @@ One list, ``CASES``, drives ``test_flow_corpus.py`` (Tangent's ``tests/functions
 Each ``Case`` names the issue bullet it covers (``FEATURES`` lists them all) and carries several
 input sets chosen to take *different* paths through the function: other branches, other trip
 counts (zero included), an early exit or none. ``test_flow_corpus.py`` checks that claim by
-tracing which lines each input set runs.
+tracing which instructions each input set runs; cases of straight-line code say ``one_path``
+(their input sets vary the data only).
 
 Inputs sit away from kinks (a branch condition, a ``break`` threshold, a trip-count jump) by far
 more than the finite-difference step, so central differences are meaningful. The functions are
@@ -14,8 +15,8 @@ own so the autograd second opinion can re-run this very source with ``autograd.n
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -39,7 +40,7 @@ class Case:
     """A user function, the argument tuples to check it at, and what to differentiate."""
 
     fn: Callable
-    inputs: tuple  # several argument tuples, each taking another path through ``fn``
+    inputs: tuple  # several argument tuples, each taking another path (unless one_path)
     features: tuple  # tags from FEATURES
     wrt: object = 0
     autograd: bool = True  # autograd can differentiate it too (no array item assignment)
@@ -141,6 +142,11 @@ def conditional_expression(x, t):
     y = x * t if t > 0.0 else x ** 2
     z = np.sin(y) if np.sum(y) < 3.0 else np.cos(y)
     return np.sum(z * y)
+
+
+def conditional_expression_on_constants(x, n):
+    k = 2.0 if n > 3 else 0.5
+    return np.sum(x ** k)
 
 
 def conditional_expression_as_argument(x, t):
@@ -723,17 +729,17 @@ def nested_def_with_default(x):
 
 
 def lambda_assigned(x):
-    sq = lambda v: v * v  # noqa: E731
-    shift = lambda v, c: v + c * x  # noqa: E731
+    sq = lambda v: v * v
+    shift = lambda v, c: v + c * x
     return np.sum(sq(x) + shift(x, 2.0) + shift(sq(x), 0.5))
 
 
 def lambda_with_default(x):
-    shift = lambda v, c=1.0: v + c * x  # noqa: E731
+    shift = lambda v, c=1.0: v + c * x
     return np.sum(shift(x, 2.0) + shift(x))
 
 
-cube = lambda v: v ** 3  # noqa: E731
+cube = lambda v: v ** 3
 
 
 def call_module_lambda(x):
@@ -1002,6 +1008,7 @@ CASES = [
          ("if/elif/else", "early return")),
     Case(conditional_expression, ((V, 0.5), (V, 2.0), (V, -1.0), (SMALL, -1.0)),
          ("conditional expression",), wrt=(0, 1)),
+    Case(conditional_expression_on_constants, ((V, 5), (V, 1)), ("conditional expression",)),
     Case(conditional_expression_as_argument, ((V, 0.5), (V, 2.0)), ("conditional expression",),
          wrt=(0, 1)),
     Case(conditional_expression_returned, ((V,), (SMALL,)), ("conditional expression",
@@ -1073,10 +1080,10 @@ CASES = [
     Case(call_helper_returning_tuple, ((V,), (W,)), ("helper returns tuple",), one_path=True),
     Case(call_helper_with_branch, ((V, 2.0), (SMALL, 2.0)), ("call literals", "early return"),
          wrt=(0, 1)),
-    Case(call_helper_with_list_variable, ((V, 0.5), (W, -1.5)), ("for over list",
-                                                                 "list literal"), wrt=(0, 1), one_path=True),
-    Case(call_helper_with_list_literal, ((V, 0.5), (W, -1.5)), ("call literals",
-                                                                "list literal"), wrt=(0, 1), one_path=True),
+    Case(call_helper_with_list_variable, ((V, 0.5), (W, -1.5)),
+         ("for over list", "list literal"), wrt=(0, 1), one_path=True),
+    Case(call_helper_with_list_literal, ((V, 0.5), (W, -1.5)),
+         ("call literals", "list literal"), wrt=(0, 1), one_path=True),
     Case(call_helper_calling_helper, ((V,), (W,)), ("helper returns tuple",), one_path=True),
     Case(call_helper_in_loop, ((V, 0), (V, 1), (V, 4)), ("call literals", "range(n)")),
     Case(call_recursive_helper, ((V, 0), (V, 1), (V, 3)), ("recursion",)),
@@ -1119,12 +1126,14 @@ CASES = [
     Case(slice_assignment, ((A,), (A_T,)), ("slice write", "copy"), autograd=False, one_path=True),
     Case(column_zeroed, ((A,), (A_T,)), ("column write",), autograd=False, one_path=True),
     Case(block_writes, ((A,), (A * 2.0,)), ("slice write",), autograd=False, one_path=True),
-    Case(open_ended_slices, ((V,), (arr(0.5, 1.2),)), ("slice write", "copy"), autograd=False, one_path=True),
+    Case(open_ended_slices, ((V,), (arr(0.5, 1.2),)), ("slice write", "copy"), autograd=False,
+         one_path=True),
     Case(row_writes_in_loop, ((A, V), (A, X5)), ("item write",), wrt=(0, 1), autograd=False),
     Case(mask_writes, ((V,), (W,)), ("item write", "copy"), autograd=False, one_path=True),
     Case(augmented_whole_array, ((V, W), (W, V)), ("augmented array",), wrt=(0, 1),
          autograd=False, one_path=True),
-    Case(augmented_slices, ((A,), (A_T,)), ("augmented slice", "copy"), autograd=False, one_path=True),
+    Case(augmented_slices, ((A,), (A_T,)), ("augmented slice", "copy"), autograd=False,
+         one_path=True),
     Case(augmented_item_in_loop, ((V, 0), (V, 5)), ("augmented slice", "augmented array"),
          autograd=False),
     Case(copy_then_write, ((V,), (W,)), ("copy", "item write"), autograd=False, one_path=True),

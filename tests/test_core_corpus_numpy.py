@@ -140,6 +140,32 @@ def np_indexing_helpers(x):
     return x[top] * 2.0 + np.sum(x[order] * np.arange(4.0)) + np.sum(np.take(x, [0, 0, 2]))
 
 
+# -- broadcasting: every gradient is summed back to its argument's shape ------------------------
+
+def broadcast_outer(col, row):
+    return np.sum(np.sin(col * row) + col / row - row)
+
+
+def broadcast_size_one(m, b):
+    return np.sum((m + b) ** 2)
+
+
+def broadcast_zero_d(x, s):
+    return np.sum(x * s + s)
+
+
+def broadcast_keepdims(m):
+    return np.sum(m / np.sum(m, axis=1, keepdims=True) * m)
+
+
+def broadcast_batched_matmul(stack, m):
+    return np.sum((stack @ m) ** 2)
+
+
+def broadcast_column(m, v):
+    return np.mean(m - v[:, None]) + np.sum(m.T * v)
+
+
 def np_constants(x):
     return np.sum(np.pi * x + np.e * x ** 2)
 
@@ -154,6 +180,12 @@ CASES = [
     Case(np_products, (M, X), (0, 1)), Case(np_linalg, (SQ,)),
     Case(np_shapes, (M,)), Case(np_joins, (X, Y), (0, 1)), Case(np_construction, (X,)),
     Case(np_indexing_helpers, (X,)), Case(np_constants, (X,)),
+    Case(broadcast_outer, (X[:3, None], Y[None, :]), (0, 1)),
+    Case(broadcast_size_one, (M, np.array([0.3])), (0, 1)),
+    Case(broadcast_zero_d, (X, np.array(0.7)), (0, 1)),
+    Case(broadcast_keepdims, (M,)),
+    Case(broadcast_batched_matmul, (M.reshape(2, 2, 3), M[:, :2]), (0, 1)),
+    Case(broadcast_column, (M, X[:3]), (0, 1)),
 ]
 
 

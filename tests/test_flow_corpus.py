@@ -10,9 +10,10 @@ For each (case, input set):
 * where autograd can differentiate the function (no array item assignment), autograd agrees:
   the same corpus source is re-run with ``np`` bound to ``autograd.numpy``.
 
-And for the corpus itself: every bullet of the issue has a case, and each case's input sets
-really take different paths (traced line by line), so "checked at several inputs" means "checked
-on several branches / trip counts".
+And for the corpus itself: every bullet of the issue has a case, and the input sets of each case
+with control flow really take different paths (traced instruction by instruction), so "checked
+at several inputs" means "checked on several branches / trip counts". Independent closed forms
+back up a few cases without finite differences.
 
 Compiler bugs the corpus exposes are listed in ``BUGS`` and marked strict xfail, so a fix shows
 up as an XPASS that asks for the mark to be removed.
@@ -20,16 +21,17 @@ up as an XPASS that asks for the mark to be removed.
 from __future__ import annotations
 
 import collections
+import contextlib
 import math
 import pathlib
 import sys
 import types
 from typing import NamedTuple
 
+import flow_corpus as corpus
 import numpy as np
 import pytest
 
-import flow_corpus as corpus
 import sourcegrad
 from sourcegrad.testing import check_grads
 
@@ -136,6 +138,22 @@ def params(check: str, only=None) -> list:
     return out
 
 
+@pytest.fixture
+def known_bug(request):
+    """A context for the checked call: under a known-bug xfail mark the failure keeps only its
+    message (pytest takes ~0.1 s to format each deep compiler traceback, and nobody reads an
+    expected failure's); unmarked failures keep their full traceback."""
+    @contextlib.contextmanager
+    def context():
+        try:
+            yield
+        except Exception as exc:
+            if request.node.get_closest_marker("xfail") is None:
+                raise
+            raise exc.with_traceback(None) from None
+    return context
+
+
 def wrt_tuple(case) -> tuple:
     return case.wrt if isinstance(case.wrt, tuple) else (case.wrt,)
 
@@ -147,17 +165,18 @@ def as_tuple(case, grads) -> tuple:
 # -- the four checks ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("case, args", params("fd"))
-def test_gradient_matches_finite_differences(case, args):
-    check_grads(case.fn, *args, wrt=case.wrt, rtol=case.rtol, atol=case.atol)
+def test_gradient_matches_finite_differences(case, args, known_bug):
+    with known_bug():
+        check_grads(case.fn, *args, wrt=case.wrt, rtol=case.rtol, atol=case.atol)
 
 
 @pytest.mark.parametrize("case, args", params("value"))
-def test_value_and_grad_value_is_exactly_f(case, args):
-    value, grads = sourcegrad.value_and_grad(case.fn, wrt=case.wrt)(*args)
+def test_value_and_grad_value_is_exactly_f(case, args, known_bug):
+    with known_bug():
+        value, grads = sourcegrad.value_and_grad(case.fn, wrt=case.wrt)(*args)
+        alone = sourcegrad.grad(case.fn, wrt=case.wrt)(*args)
     expected = case.fn(*args)
-    assert type(value) is type(expected)
-    assert np.array_equal(value, expected)
-    alone = sourcegrad.grad(case.fn, wrt=case.wrt)(*args)
+    assert type(value) is type(expected) and np.array_equal(value, expected), (value, expected)
     for g, h, position in zip(as_tuple(case, grads), as_tuple(case, alone), wrt_tuple(case)):
         np.testing.assert_allclose(g, h, rtol=1e-12, atol=0)
         arg = args[position]
@@ -168,7 +187,7 @@ def test_value_and_grad_value_is_exactly_f(case, args):
 
 
 @pytest.mark.parametrize("case, args", params("args"))
-def test_arguments_are_not_mutated(case, args):
+def test_arguments_are_not_mutated(case, args, known_bug):
     frozen = []
     for a in args:
         if isinstance(a, np.ndarray):
@@ -176,8 +195,9 @@ def test_arguments_are_not_mutated(case, args):
             a.flags.writeable = False  # a write into an argument raises
         frozen.append(a)
     before = [a.copy() if isinstance(a, (np.ndarray, list)) else a for a in frozen]
-    sourcegrad.grad(case.fn, wrt=case.wrt)(*frozen)
-    sourcegrad.value_and_grad(case.fn, wrt=case.wrt)(*frozen)
+    with known_bug():
+        sourcegrad.grad(case.fn, wrt=case.wrt)(*frozen)
+        sourcegrad.value_and_grad(case.fn, wrt=case.wrt)(*frozen)
     for a, b in zip(frozen, before):
         if isinstance(a, np.ndarray):
             assert np.array_equal(a, b)
@@ -197,18 +217,20 @@ def autograd_corpus():
     module.__file__ = str(path)
     sys.modules[module.__name__] = module  # dataclasses looks the module up
     try:
-        exec(compile(text, str(path), "exec"), module.__dict__)
+        exec(compile(text, str(path), "exec"), module.__dict__)  # noqa: S102 (our own file)
     finally:
         del sys.modules[module.__name__]
     return {case.name: case for case in module.CASES}
 
 
 @pytest.mark.parametrize("case, args", params("autograd", only=lambda c: c.autograd))
-def test_agrees_with_autograd(case, args, autograd_corpus):
+@pytest.mark.filterwarnings("ignore:Output seems independent of input")  # zero-trip loops
+def test_agrees_with_autograd(case, args, autograd_corpus, known_bug):
     import autograd
 
     twin = autograd_corpus[case.name].fn
-    ours = as_tuple(case, sourcegrad.grad(case.fn, wrt=case.wrt)(*args))
+    with known_bug():
+        ours = as_tuple(case, sourcegrad.grad(case.fn, wrt=case.wrt)(*args))
     for g, position in zip(ours, wrt_tuple(case)):
         theirs = autograd.grad(twin, position)(*args)
         np.testing.assert_allclose(g, theirs, rtol=1e-10, atol=1e-12)

@@ -11,7 +11,7 @@ import types
 import pytest
 
 PAGES = sorted((pathlib.Path(__file__).parent.parent / "docs" / "tutorials").glob("[0-9]*.md"))
-BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 
 def test_there_are_four_tutorials():
@@ -32,6 +32,6 @@ def test_tutorial_page_runs(page, tmp_path, monkeypatch):
     sys.modules[module.__name__] = module
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            exec(compile(source, str(module_path), "exec"), module.__dict__)
+            exec(compile(source, str(module_path), "exec"), module.__dict__)  # noqa: S102
     finally:
         sys.modules.pop(module.__name__, None)

@@ -45,49 +45,49 @@ TUTORIAL_1 = [
     'print(x.grad, y.grad)',
     'loss = (x @ W + b - y) ** 2\nloss.backward()',
     'print(W.grad, "\\n\\n", b.grad)',
-    'x = torch.randn(3, requires_grad=True)\nprint("x.requires_grad : ", x.requires_grad)\n\n'
+    ('x = torch.randn(3, requires_grad=True)\nprint("x.requires_grad : ", x.requires_grad)\n\n'
     'y = (x ** 2)\nprint("y.requires_grad : ", y.requires_grad)\n\n'
-    'with torch.no_grad():\n    y = (x ** 2)\n    print("y.requires_grad : ", y.requires_grad)',
-    'A = torch.rand(1,2, requires_grad=True)\nB = A.mean()\n\nprint("B : ", B)\n'
+    'with torch.no_grad():\n    y = (x ** 2)\n    print("y.requires_grad : ", y.requires_grad)'),
+    ('A = torch.rand(1,2, requires_grad=True)\nB = A.mean()\n\nprint("B : ", B)\n'
     'print("B.requires_grad :", B.requires_grad)\nprint("B.grad_fn :", B.grad_fn)\n\n'
     'C = B.detach()\nprint("\\n-- C = B.detach() -- \\n")\n\nprint("C : ", C)\n'
-    'print("C.requires_grad :", C.requires_grad)\nprint("C.grad_fn :", C.grad_fn)',
-    'A = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)\n'
+    'print("C.requires_grad :", C.requires_grad)\nprint("C.grad_fn :", C.grad_fn)'),
+    ('A = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)\n'
     'B = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True) + 2  # B is the result of an operation (+)\n'
     'C = 5 * A  # C is the result of an operation (*)\nprint("A.is_leaf :", A.is_leaf)\n'
-    'print("B.is_leaf :", B.is_leaf)\nprint("C.is_leaf :", C.is_leaf)',
-    'A = torch.Tensor([[1, 2], [3, 4]])\nA.requires_grad_()\n\nB = 5 * (A + 3)\nC = B.mean()\n\n'
+    'print("B.is_leaf :", B.is_leaf)\nprint("C.is_leaf :", C.is_leaf)'),
+    ('A = torch.Tensor([[1, 2], [3, 4]])\nA.requires_grad_()\n\nB = 5 * (A + 3)\nC = B.mean()\n\n'
     'print("A.grad :", A.grad)\nprint("B.grad :", B.grad)\nC.backward()\n'
-    'print("\\n-- Backward --\\n")\nprint("A.grad :", A.grad)\nprint("B.grad :", B.grad)',
-    'A = torch.Tensor([[1, 2], [3, 4]])\nA.requires_grad_()\n\nB = 5 * (A + 3)\n'
+    'print("\\n-- Backward --\\n")\nprint("A.grad :", A.grad)\nprint("B.grad :", B.grad)'),
+    ('A = torch.Tensor([[1, 2], [3, 4]])\nA.requires_grad_()\n\nB = 5 * (A + 3)\n'
     'B.retain_grad()  # <----- This line let us have access to gradient wrt. B after the backward pass\n'
     'C = B.mean()\n\n\nprint("A.grad :", A.grad)\nprint("B.grad :", B.grad)\nC.backward()\n'
-    'print("\\n-- Backward --\\n")\nprint("A.grad :", A.grad)\nprint("B.grad :", B.grad)',
-    'print(y.grad_fn)\nprint(y.grad_fn.next_functions[0][0])\n'
-    'print(y.grad_fn.next_functions[0][0].next_functions[0][0])',
-    '# In our example, the final `add` operation has two inputs:\n'
+    'print("\\n-- Backward --\\n")\nprint("A.grad :", A.grad)\nprint("B.grad :", B.grad)'),
+    ('print(y.grad_fn)\nprint(y.grad_fn.next_functions[0][0])\n'
+    'print(y.grad_fn.next_functions[0][0].next_functions[0][0])'),
+    ('# In our example, the final `add` operation has two inputs:\n'
     '# - The first is the output of `multiplication`.\n'
     '# - The second is a constant `4` for which we don\'t require a gradient.\n'
-    'y.grad_fn.next_functions',
+    'y.grad_fn.next_functions'),
 ]
 
 TUTORIAL_2 = [
     'print("Automatic Differentiation with torch.autograd()")',
     'import torch',
-    'x = torch.ones(5)\ny = torch.zeros(3)\n\nw = torch.randn(5,3, requires_grad=True)\n'
+    ('x = torch.ones(5)\ny = torch.zeros(3)\n\nw = torch.randn(5,3, requires_grad=True)\n'
     'b = torch.randn(3, requires_grad=True)\n\nz = torch.matmul(x,w) + b\n'
     'loss = torch.nn.functional.binary_cross_entropy_with_logits(z,y)\n\n'
-    'print(x, "\\n", y, "\\n", w, "\\n", b)\n\nprint(z)\nprint(loss)',
-    'print(f"Gradient function for z = {z.grad_fn}")\n'
-    'print(f"Gradient function for loss = {loss.grad_fn}")',
+    'print(x, "\\n", y, "\\n", w, "\\n", b)\n\nprint(z)\nprint(loss)'),
+    ('print(f"Gradient function for z = {z.grad_fn}")\n'
+    'print(f"Gradient function for loss = {loss.grad_fn}")'),
     'loss.backward()\nprint(w.grad)\nprint(b.grad)\nprint(loss)',
     'z = torch.matmul(x,w) + b\nprint(z)\n\nwith torch.no_grad():\n    z = torch.matmul(x,w) + b\nprint(z)',
     'z = torch.matmul(x,w) + b\nz_det = z.detach()\nprint(z_det)\nprint(z_det.requires_grad)',
-    'inp = torch.eye(4,5, requires_grad=True)\nout = (inp+1).pow(2).t()\n\nprint(inp, "\\n", out)\n\n'
+    ('inp = torch.eye(4,5, requires_grad=True)\nout = (inp+1).pow(2).t()\n\nprint(inp, "\\n", out)\n\n'
     'out.backward(torch.ones_like(out), retain_graph=True)\nprint(f"First call\\n{inp.grad}")\n\n'
     'out.backward(torch.ones_like(out), retain_graph=True)\nprint(f"Second call\\n{inp.grad}")\n\n'
     'inp.grad.zero_()\nout.backward(torch.ones_like(out), retain_graph=True)\n'
-    'print(f"\\nCall after zeroing gradients\\n{inp.grad}")',
+    'print(f"\\nCall after zeroing gradients\\n{inp.grad}")'),
 ]
 
 TUTORIAL_3 = [
@@ -98,8 +98,8 @@ TUTORIAL_3 = [
     'y.backward()\nif x.grad == 3 * x ** 2:\n    print("Gradients match!")',
     'a = torch.tensor([1., 2., 3.], requires_grad=True)\nb = a ** 3\nb.retain_grad()\ny_hat = b ** 2',
     'error = torch.sum(y_hat)',
-    'error.backward()\nif all(a.grad == 6 * b * a ** 2) and all(b.grad == 2 * b):\n'
-    '    print("Gradients match!")',
+    ('error.backward()\nif all(a.grad == 6 * b * a ** 2) and all(b.grad == 2 * b):\n'
+    '    print("Gradients match!")'),
 ]
 
 TUTORIAL_4 = [
@@ -157,30 +157,30 @@ EXPECTED = {'autograd-tutorial-1': ["'2.13.0+cpu'\n",
                          'None\n',
                          '',
                          'tensor([4.])\n',
-                         'tensor([[0.4963],\n'
+                         ('tensor([[0.4963],\n'
                          '        [0.7682],\n'
                          '        [0.0885]], requires_grad=True) \n'
                          '\n'
-                         ' tensor([0.1320], requires_grad=True)\n',
+                         ' tensor([0.1320], requires_grad=True)\n'),
                          'tensor([2.0454], grad_fn=<PowBackward0>)\n',
                          'None None\n',
                          '',
-                         'tensor([[2.8603],\n'
+                         ('tensor([[2.8603],\n'
                          '        [5.7207],\n'
                          '        [8.5810]]) \n'
                          '\n'
-                         ' tensor([2.8603])\n',
+                         ' tensor([2.8603])\n'),
                          'None None\n',
                          '',
-                         'tensor([[ 5.7207],\n'
+                         ('tensor([[ 5.7207],\n'
                          '        [11.4413],\n'
                          '        [17.1620]]) \n'
                          '\n'
-                         ' tensor([5.7207])\n',
-                         'x.requires_grad :  True\n'
+                         ' tensor([5.7207])\n'),
+                         ('x.requires_grad :  True\n'
                          'y.requires_grad :  True\n'
-                         'y.requires_grad :  False\n',
-                         'B :  tensor(0.0956, grad_fn=<MeanBackward0>)\n'
+                         'y.requires_grad :  False\n'),
+                         ('B :  tensor(0.0956, grad_fn=<MeanBackward0>)\n'
                          'B.requires_grad : True\n'
                          'B.grad_fn : <MeanBackward0 object at 0x...>\n'
                          '\n'
@@ -188,9 +188,9 @@ EXPECTED = {'autograd-tutorial-1': ["'2.13.0+cpu'\n",
                          '\n'
                          'C :  tensor(0.0956)\n'
                          'C.requires_grad : False\n'
-                         'C.grad_fn : None\n',
+                         'C.grad_fn : None\n'),
                          'A.is_leaf : True\nB.is_leaf : False\nC.is_leaf : False\n',
-                         'A.grad : None\n'
+                         ('A.grad : None\n'
                          'B.grad : None\n'
                          '\n'
                          '-- Backward --\n'
@@ -211,8 +211,8 @@ EXPECTED = {'autograd-tutorial-1': ["'2.13.0+cpu'\n",
                          'for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If '
                          'you access the non-leaf Tensor by mistake, make sure you access the '
                          'leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more '
-                         'information.\n',
-                         'A.grad : None\n'
+                         'information.\n'),
+                         ('A.grad : None\n'
                          'B.grad : None\n'
                          '\n'
                          '-- Backward --\n'
@@ -220,15 +220,15 @@ EXPECTED = {'autograd-tutorial-1': ["'2.13.0+cpu'\n",
                          'A.grad : tensor([[1.2500, 1.2500],\n'
                          '        [1.2500, 1.2500]])\n'
                          'B.grad : tensor([[0.2500, 0.2500],\n'
-                         '        [0.2500, 0.2500]])\n',
-                         'None\n'
+                         '        [0.2500, 0.2500]])\n'),
+                         ('None\n'
                          "!! AttributeError: 'NoneType' object has no attribute "
-                         "'next_functions'\n",
-                         "!! AttributeError: 'NoneType' object has no attribute "
-                         "'next_functions'\n"],
+                         "'next_functions'\n"),
+                         ("!! AttributeError: 'NoneType' object has no attribute "
+                         "'next_functions'\n")],
  'autograd-tutorial-2': ['Automatic Differentiation with torch.autograd()\n',
                          '',
-                         'tensor([1., 1., 1., 1., 1.]) \n'
+                         ('tensor([1., 1., 1., 1., 1.]) \n'
                          ' tensor([0., 0., 0.]) \n'
                          ' tensor([[ 1.5410, -0.2934, -2.1788],\n'
                          '        [ 0.5684, -1.0845, -1.3986],\n'
@@ -237,21 +237,21 @@ EXPECTED = {'autograd-tutorial-1': ["'2.13.0+cpu'\n",
                          '        [-0.8567,  1.1006, -1.0712]], requires_grad=True) \n'
                          ' tensor([ 0.1227, -0.5663,  0.3731], requires_grad=True)\n'
                          'tensor([ 1.3755, -0.6023, -4.8127], grad_fn=<AddBackward0>)\n'
-                         'tensor(0.6819, grad_fn=<BinaryCrossEntropyWithLogitsBackward0>)\n',
-                         'Gradient function for z = <AddBackward0 object at 0x...>\n'
+                         'tensor(0.6819, grad_fn=<BinaryCrossEntropyWithLogitsBackward0>)\n'),
+                         ('Gradient function for z = <AddBackward0 object at 0x...>\n'
                          'Gradient function for loss = <BinaryCrossEntropyWithLogitsBackward0 '
-                         'object at 0x...>\n',
-                         'tensor([[0.2661, 0.1179, 0.0027],\n'
+                         'object at 0x...>\n'),
+                         ('tensor([[0.2661, 0.1179, 0.0027],\n'
                          '        [0.2661, 0.1179, 0.0027],\n'
                          '        [0.2661, 0.1179, 0.0027],\n'
                          '        [0.2661, 0.1179, 0.0027],\n'
                          '        [0.2661, 0.1179, 0.0027]])\n'
                          'tensor([0.2661, 0.1179, 0.0027])\n'
-                         'tensor(0.6819, grad_fn=<BinaryCrossEntropyWithLogitsBackward0>)\n',
-                         'tensor([ 1.3755, -0.6023, -4.8127], grad_fn=<AddBackward0>)\n'
-                         'tensor([ 1.3755, -0.6023, -4.8127])\n',
+                         'tensor(0.6819, grad_fn=<BinaryCrossEntropyWithLogitsBackward0>)\n'),
+                         ('tensor([ 1.3755, -0.6023, -4.8127], grad_fn=<AddBackward0>)\n'
+                         'tensor([ 1.3755, -0.6023, -4.8127])\n'),
                          'tensor([ 1.3755, -0.6023, -4.8127])\nFalse\n',
-                         'tensor([[1., 0., 0., 0., 0.],\n'
+                         ('tensor([[1., 0., 0., 0., 0.],\n'
                          '        [0., 1., 0., 0., 0.],\n'
                          '        [0., 0., 1., 0., 0.],\n'
                          '        [0., 0., 0., 1., 0.]], requires_grad=True) \n'
@@ -275,7 +275,7 @@ EXPECTED = {'autograd-tutorial-1': ["'2.13.0+cpu'\n",
                          'tensor([[4., 2., 2., 2., 2.],\n'
                          '        [2., 4., 2., 2., 2.],\n'
                          '        [2., 2., 4., 2., 2.],\n'
-                         '        [2., 2., 2., 4., 2.]])\n'],
+                         '        [2., 2., 2., 4., 2.]])\n')],
  'autograd-tutorial-3': ['',
                          '',
                          'tensor([5.], requires_grad=True)\n',
@@ -297,8 +297,8 @@ EXPECTED = {'autograd-tutorial-1': ["'2.13.0+cpu'\n",
                          'False False\n',
                          '',
                          'None\n',
-                         'tensor([[-1.0845, -1.3986],\n'
-                         '        [ 0.4033,  0.8380]], requires_grad=True)\n',
+                         ('tensor([[-1.0845, -1.3986],\n'
+                         '        [ 0.4033,  0.8380]], requires_grad=True)\n'),
                          '<AddBackward0 object at 0x...>\n',
                          'None\n',
                          'True\n',
@@ -310,19 +310,19 @@ EXPECTED = {'autograd-tutorial-1': ["'2.13.0+cpu'\n",
                          '<AddBackward0 object at 0x...>\n',
                          '',
                          '',
-                         'tensor([[27., 27.],\n'
+                         ('tensor([[27., 27.],\n'
                          '        [27., 27.]], grad_fn=<MulBackward0>) tensor(27., '
-                         'grad_fn=<MeanBackward0>)\n',
+                         'grad_fn=<MeanBackward0>)\n'),
                          '',
                          'tensor([[4.5000, 4.5000],\n        [4.5000, 4.5000]])\n',
-                         'None\n'
+                         ('None\n'
                          '[UserWarning] The .grad attribute of a Tensor that is not a leaf Tensor '
                          "is being accessed. Its .grad attribute won't be populated during "
                          'autograd.backward(). If you indeed want the .grad field to be populated '
                          'for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If '
                          'you access the non-leaf Tensor by mistake, make sure you access the '
                          'leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more '
-                         'information.\n']}
+                         'information.\n')]}
 
 
 def run_cells(cells, module_name="sourcegrad", seed=0):
@@ -342,12 +342,12 @@ def run_cells(cells, module_name="sourcegrad", seed=0):
             try:
                 tree = ast.parse(code)
                 last = tree.body.pop() if isinstance(tree.body[-1], ast.Expr) else None
-                exec(compile(tree, "<cell>", "exec"), namespace)
+                exec(compile(tree, "<cell>", "exec"), namespace)  # noqa: S102 (running the cells is the test)
                 if last is not None:
                     value = eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace)
                     if value is not None:
                         print(repr(value))
-            except Exception as exc:  # shown, as a notebook shows it
+            except Exception as exc:  # noqa: BLE001 (shown, as a notebook shows it)
                 print(f"!! {type(exc).__name__}: {exc}")
         text = buffer.getvalue()
         for w in caught:

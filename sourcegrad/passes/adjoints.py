@@ -35,7 +35,8 @@ class State:
     def key(self, var: str):
         """A comparable summary of one variable's state."""
         expr = self.live.get(var)
-        return (None if expr is None else gast.dump(expr), var in self.maybe, var in self.owned)
+        return (None if expr is None else gast.dump(expr), getattr(expr, "sg_like", None),
+                var in self.maybe, var in self.owned)
 
     def variables(self) -> set:
         return set(self.live)
@@ -80,6 +81,7 @@ class AdjointStates:
         state = self.state
         current = state.live.get(var)
         if maybe_none or var in self.containers:
+            contribution = self.materialized(contribution)
             name = self.adjoint_name(var)
             if current is None:
                 out.append(nodes.assign(name, contribution))
@@ -96,10 +98,20 @@ class AdjointStates:
             state.owned.discard(var)
             return
         name = self.adjoint_name(var)
+        like = _like(contribution)
         if current is None:
             out.append(nodes.assign(name, contribution))
             state.owned.discard(var)
-        elif var in state.maybe:
+            state.live[var] = _tagged(nodes.load(name), like)
+            return
+        if like is not None and _like(current) != like:
+            contribution = self.materialized(contribution) if current is None else contribution
+            like = None
+        if like is not None:  # lazy + lazy of the same shape stays a lazy number
+            out.append(nodes.assign(name, nodes.binop(current, gast.Add(), contribution)))
+            state.live[var] = _tagged(nodes.load(name), like)
+            return
+        if var in state.maybe:
             test = gast.Compare(left=nodes.load(name), ops=[gast.Is()],
                                 comparators=[nodes.const(None)])
             total = nodes.binop(nodes.load(name), gast.Add(), nodes.clone(contribution))
@@ -142,6 +154,8 @@ class AdjointStates:
             return
         if have is None:
             out.append(nodes.assign(name, nodes.const(None)))
+        elif _like(have) is not None and _like(have) != _like(want):
+            out.append(nodes.assign(name, self.materialized(have)))
         elif not _is_name(have, name):
             out.append(nodes.assign(name, have))
 
@@ -160,12 +174,23 @@ class AdjointStates:
                         merged.owned.add(var)
                 continue
             name = self.adjoint_name(var)
-            merged.live[var] = nodes.load(name)
+            likes = {_like(s.live.get(var)) for s in states}
+            merged.live[var] = _tagged(nodes.load(name), likes.pop() if len(likes) == 1 else None)
             if any(var not in s.live or var in s.maybe for s in states):
                 merged.maybe.add(var)
             if all(var in s.owned for s in states):
                 merged.owned.add(var)
         return merged
+
+
+def _like(node):
+    return getattr(node, "sg_like", None) if node is not None else None
+
+
+def _tagged(node, like):
+    if like is not None:
+        node.sg_like = like
+    return node
 
 
 def _is_name(node, name: str) -> bool:

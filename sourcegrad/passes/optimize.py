@@ -19,7 +19,7 @@ def _removable(stmt) -> bool:
         return False
     if not all(isinstance(n, gast.Name) for t in stmt.targets for n in _target_names(t)):
         return False
-    if getattr(stmt, "sg_generated", False):
+    if getattr(stmt, "sg_generated", False) or getattr(stmt, "sg_pure", False):
         return True
     return isinstance(stmt.value, _PURE) and not any(
         isinstance(n, gast.Call) for n in gast.walk(stmt.value))
@@ -71,10 +71,24 @@ def _drop_orphan_comments(body: list) -> list:
 
 # -- reuse: the backward sweep reads forward values instead of recomputing them ------------------
 
+_SCOPES = (gast.Lambda, gast.GeneratorExp, gast.ListComp, gast.SetComp, gast.DictComp)
+
+
+def _walk(node):
+    """gast.walk that stays in the function's own scope (no lambda/comprehension locals)."""
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        yield current
+        if isinstance(current, _SCOPES):
+            continue
+        todo.extend(gast.iter_child_nodes(current))
+
+
 def _store_counts(body) -> dict[str, int]:
     counts: dict[str, int] = {}
     for stmt in body:
-        for n in gast.walk(stmt):
+        for n in _walk(stmt):
             if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del)):
                 counts[n.id] = counts.get(n.id, 0) + 1
             elif isinstance(n, (gast.For,)):
@@ -162,16 +176,19 @@ def release_dead_values(body: list, keep: set[str]) -> list:
     counts = _store_counts(body)
     last_use: dict[str, int] = {}
     bound_at: dict[str, int] = {}
+    captured = set()  # read by a lambda or comprehension: a closure cell, never deleted
     for i, stmt in enumerate(body):
         for n in gast.walk(stmt):
-            if isinstance(n, gast.Name):
-                if isinstance(n.ctx, gast.Load):
-                    last_use[n.id] = i
-                elif isinstance(n.ctx, gast.Store):
-                    bound_at.setdefault(n.id, i)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                last_use[n.id] = i
+        for n in _walk(stmt):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                bound_at.setdefault(n.id, i)
+            if isinstance(n, _SCOPES):
+                captured |= {m.id for m in gast.walk(n) if isinstance(m, gast.Name)}
     releasable = {}
     for name, i in last_use.items():
-        if name in keep or counts.get(name) != 1 or name not in bound_at:
+        if name in keep or counts.get(name) != 1 or name not in bound_at or name in captured:
             continue
         stmt = body[bound_at[name]]
         if not isinstance(stmt, gast.Assign) or isinstance(body[i], (gast.Return,)):
@@ -188,3 +205,47 @@ def release_dead_values(body: list, keep: set[str]) -> list:
             out.append(gast.Delete(targets=[gast.Name(n, gast.Del(), None, None)
                                             for n in names]))
     return out
+
+
+def earliest_shape_args(backward: list, forward: list, shapes, readers: dict, params) -> list:
+    """Let shape-only reads use the earliest value of the same shape.
+
+    ``reduced_count(log1p, None)`` becomes ``reduced_count(mul, None)`` when ``mul`` has
+    ``log1p``'s shape: then nothing in the backward sweep needs ``log1p``, and dead-code
+    elimination can drop computations that only served the (unreturned) output.
+    """
+    if shapes is None or not readers:
+        return backward
+    earliest: dict[str, str] = {}
+    for name in params:
+        token = shapes.tokens.get(name)
+        if token is not None:
+            earliest.setdefault(token, name)
+    for stmt in forward:
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            name = stmt.targets[0].id
+            token = shapes.tokens.get(name)
+            if token is not None and _bound_once(name, forward):
+                earliest.setdefault(token, name)
+    for stmt in backward:
+        if isinstance(stmt, (gast.For, gast.While, gast.If)):
+            continue  # values inside loops may be restored from stacks: leave them
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+                    node.func.id in readers:
+                pos = readers[node.func.id]
+                arg = node.args[pos] if len(node.args) > pos else None
+                if isinstance(arg, gast.Name):
+                    better = earliest.get(shapes.tokens.get(arg.id))
+                    if better is not None:
+                        arg.id = better
+    return backward
+
+
+def _bound_once(name: str, stmts: list) -> bool:
+    count = 0
+    for stmt in stmts:
+        for n in gast.walk(stmt):
+            if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store):
+                count += 1
+    return count == 1

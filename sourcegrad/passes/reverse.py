@@ -180,8 +180,9 @@ class Reverse(ControlFlow, AdjointStates):
         like = getattr(g, "sg_like", None)
         if like is None:
             return g
-        return nodes.call(self.runtime(runtime.expand_to, "expand_to"), nodes.const(g.value),
-                          nodes.load(like))
+        value = nodes.clone(g)
+        value.sg_like = None
+        return nodes.call(self.runtime(runtime.expand_to, "expand_to"), value, nodes.load(like))
 
     def _takes_lazy(self, op, target: str) -> bool:
         """Can this statement's adjoint use a constant standing for a filled array?

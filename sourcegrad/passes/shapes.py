@@ -101,7 +101,7 @@ def _solve(defs, tokens, assigned, params) -> bool:
             known = {r for r in results if r is not None}
             new = known.pop() if len(known) == 1 else (_FRESH + var if known else None)
             current = tokens.get(var)
-            if current != new and not (current or "").startswith(_FRESH):
+            if current != new and current != _FRESH + var:  # a var's own fresh token is final
                 tokens[var] = new
                 changed = True
         if not changed:
@@ -112,6 +112,9 @@ def _solve(defs, tokens, assigned, params) -> bool:
 def _token_of(op, tokens, var):
     if op is None:
         return _FRESH + var
+    names = [a for a in op.args if isinstance(a, gast.Name)]
+    if any(a.id not in tokens for a in names):
+        return _FRESH + var  # a global or an untracked value: its shape is unknown
     if op.kind == "copy":
         return tokens.get(op.args[0].id)
     if _elementwise_unary(op):

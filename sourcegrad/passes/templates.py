@@ -103,6 +103,8 @@ def instantiate(rule: Rule, operands: dict, g, ans, wanted: set[int], binder: Bi
                     isinstance(node.args[1], gast.Name) and \
                     (len(node.args) < 3 or _is_none(node.args[2])):
                 return lazy_constant(node.args[0].value, node.args[1].id)
+            if getattr(template_globals.get(getattr(func, "id", None)), "sg_scalar", False):
+                node.sg_scalar = True
             if identity is not None:
                 position, value = identity
                 arg = node.args[position] if position < len(node.args) else None
@@ -133,7 +135,7 @@ def instantiate(rule: Rule, operands: dict, g, ans, wanted: set[int], binder: Bi
         expr = outputs[position] if position < len(outputs) else None
         if expr is None:
             continue
-        expr = simplify(substitute(expr))
+        expr = _settle_lazy(simplify(substitute(expr)), binder)
         if rule.broadcast and _may_broadcast(rule, operands, position, expr, ans,
                                              binder.shapes):
             from .. import runtime
@@ -148,6 +150,47 @@ def lazy_constant(value, like: str) -> gast.Constant:
     node = nodes.const(value)
     node.sg_like = like
     return node
+
+
+def lazy_like(node):
+    """The variable whose shape a *lazy* scalar adjoint expression stands for, if any.
+
+    Lazy: a number that means "this value at every element of ``like``", built from lazy
+    constants with numbers and scalar-valued helpers (``1.0 / reduced_count(a, None)``).
+    """
+    like = getattr(node, "sg_like", None)
+    if like is not None:
+        return like
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        return lazy_like(node.operand)
+    if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.Div, gast.Add,
+                                                             gast.Sub)):
+        left, right = lazy_like(node.left), lazy_like(node.right)
+        if left and right:
+            return left if left == right else None
+        lazy, other = (left, node.right) if left else (right, node.left)
+        if lazy and (_number(other) is not None or getattr(other, "sg_scalar", False)):
+            return lazy
+    return None
+
+
+def _settle_lazy(expr, binder):
+    """Tag a wholly lazy contribution; materialize lazy parts of anything else."""
+    like = lazy_like(expr)
+    if like is not None:
+        expr.sg_like = like
+        return expr
+
+    class Materialize(gast.NodeTransformer):
+        def visit_Constant(self, node):
+            like = getattr(node, "sg_like", None)
+            if like is None:
+                return node
+            from .. import runtime
+            return nodes.call(binder.name_for(runtime.expand_to, "expand_to"),
+                              nodes.const(node.value), nodes.load(like))
+
+    return Materialize().visit(expr)
 
 
 def _is_none(node) -> bool:

@@ -71,6 +71,7 @@ def transform(program, fn, wrt: tuple[str, ...], *, split: bool, names: dict,
     forward, output = body[:-1], body[-1].value
     outputs = [output.id] if isinstance(output, gast.Name) else []
     act = activity.analyze(forward, list(wrt), outputs, scope)
+    _mark_pure(forward, scope)
     binder = Binder(scope, namer, scope.locals)
     binder.shapes = shapes.analyze(forward, _params(fn_node), scope)
     calls.rewrite(forward, act, program, binder, info, scope, reassigned)
@@ -109,18 +110,62 @@ def _grad_function(fn_node, name, binder, reverse, wrt, sections, stack_setup, f
     prologue = [gast.Expr(value=nodes.call(binder.name_for(runtime.check_numeric,
                                                            "check_numeric"),
                                            nodes.const(p), nodes.load(p))) for p in wrt]
-    check = gast.Expr(value=nodes.call(binder.name_for(runtime.seed, "check_scalar"),
-                                       nodes.clone(output)))
+    checked = output if options.with_value else _scalar_witness(output, forward, binder)
+    check = [] if checked is None else [gast.Expr(value=nodes.call(
+        binder.name_for(runtime.seed, "check_scalar"), nodes.clone(checked)))]
     grads = [nodes.call(binder.name_for(runtime.as_gradient, "as_gradient"),
                         _final(reverse, binder, p), nodes.load(p)) for p in wrt]
     result = grads[0] if options.single else nodes.tuple_(grads)
     if options.with_value:
         result = nodes.tuple_([nodes.clone(output), result])
-    body = (prologue + stack_setup + sections[:1] + forward + [check] +
+    if options.optimize and not options.with_value:
+        backward = optimize.earliest_shape_args(backward, forward, binder.shapes,
+                                                _shape_args(binder), _params(fn_node))
+    body = (prologue + stack_setup + sections[:1] + forward + check +
             (sections[1:] + backward if backward else []) + [gast.Return(value=result)])
     if options.optimize:
         body = _optimized(body, set(_params(fn_node)))
     return _renamed(fn_node, name, body)
+
+
+_ALWAYS_SCALAR = ("sum", "mean", "prod", "max", "min", "amax", "amin", "average", "vdot")
+
+
+def _scalar_witness(output, forward, binder):
+    """What ``check_scalar`` must look at for ``grad`` (None when the output is surely scalar).
+
+    A full reduction (``np.sum(x)``) is scalar whatever its input; otherwise the earliest value
+    with the output's shape will do, so the forward sweep need not compute the output itself
+    when only its gradient is wanted.
+    """
+    if not isinstance(output, gast.Name):
+        return output
+    for stmt in forward:
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and \
+                stmt.targets[0].id == output.id and isinstance(stmt.value, gast.Call):
+            callee = binder.scope.resolve(stmt.value.func)
+            name = getattr(callee, "__name__", "")
+            module = getattr(callee, "__module__", "") or ""
+            if name in _ALWAYS_SCALAR and module.startswith("numpy") and \
+                    len(stmt.value.args) == 1 and not stmt.value.keywords:
+                return None
+            if module == "math":
+                return None
+    shapes = binder.shapes
+    token = shapes.token(output) if shapes is not None else None
+    if token is not None:
+        for stmt in forward:
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and \
+                    shapes.tokens.get(stmt.targets[0].id) == token:
+                return nodes.load(stmt.targets[0].id)
+    return output
+
+
+def _shape_args(binder) -> dict[str, int]:
+    """Generated names of helpers that read an argument only for its shape, and which one."""
+    readers = {runtime.unbroadcast: 1, runtime.expand_to: 1, runtime.reduced_count: 0}
+    return {name: readers[obj] for name, obj in binder.namer.helper_objects().items()
+            if any(obj is r for r in readers)}
 
 
 def _optimized(body: list, params: set[str]) -> list:
@@ -160,6 +205,18 @@ def _final(reverse, binder, param):
         return nodes.call(binder.name_for(runtime_flow.or_zeros, "or_zeros"), adj,
                           nodes.load(param))
     return adj
+
+
+def _mark_pure(forward: list, scope) -> None:
+    """Top-level calls of rule primitives have no effects: dead-code elimination may drop them."""
+    from .primitives import classify
+    for stmt in forward:
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call):
+            op = classify(stmt.value, scope)
+            module = getattr(op.callee, "__module__", "") or ""
+            if op.kind in ("rule", "nondiff") and "random" not in module and \
+                    op.callee is not print:
+                stmt.sg_pure = True
 
 
 def _renamed(fn_node, name, body):

@@ -17,6 +17,7 @@ import gast
 import numpy as np
 
 from .. import runtime
+from ..rules import nn as nn_rules
 from ..rules import table
 from . import dtypes, graph
 from .grad_mode import is_grad_enabled
@@ -44,7 +45,8 @@ NAMES = {
 
 # Calls that read only the *shape* of the argument at these positions.
 _SHAPE_ONLY = {np.shape: (0,), np.ndim: (0,), np.size: (0,), runtime.unbroadcast: (1,),
-               runtime.expand_to: (1,), runtime.reduced_count: (0,), runtime.zeros_like: (0,)}
+               runtime.expand_to: (1,), runtime.reduced_count: (0,), runtime.zeros_like: (0,),
+               runtime.subscript_adjoint: (1,), nn_rules.index_adjoint: (1,)}
 
 
 def _unwrap(value):

@@ -7,7 +7,7 @@ import numpy as np
 class dtype:
     """An element type: PyTorch's name and printed form over a numpy dtype."""
 
-    __slots__ = ("name", "np", "is_floating_point", "tensor_type")
+    __slots__ = ("is_floating_point", "name", "np", "tensor_type")
 
     def __init__(self, name: str, np_dtype, tensor_type: str) -> None:
         self.name = name

@@ -28,7 +28,6 @@ class _GradMode:
     def __enter__(self):
         self._prev = is_grad_enabled()
         _set(self.mode)
-        return None
 
     def __exit__(self, *exc) -> None:
         _set(self._prev)

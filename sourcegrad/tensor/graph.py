@@ -97,7 +97,7 @@ class AccumulateGrad(Node):
 class SavedTensor:
     """A tensor saved for backward, with the version it had: later in-place changes are caught."""
 
-    __slots__ = ("tensor", "version", "producer")
+    __slots__ = ("producer", "tensor", "version")
 
     def __init__(self, tensor, producer_name=None) -> None:
         self.tensor = tensor
@@ -179,7 +179,7 @@ def _unpack(slot, create_graph):
 class _ShapeOnly:
     """Stands in for an argument whose value the rule never reads (only its shape)."""
 
-    __slots__ = ("shape", "dtype")
+    __slots__ = ("dtype", "shape")
 
     def __init__(self, shape, dtype) -> None:
         self.shape, self.dtype = shape, dtype

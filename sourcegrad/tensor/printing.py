@@ -107,7 +107,7 @@ def _summarized(values: np.ndarray) -> np.ndarray:
 
 
 def _vector(values, indent, summarize, fmt) -> str:
-    per_line = max(1, int(math.floor((PRINT_OPTS.linewidth - indent) / (fmt.max_width + 2))))
+    per_line = max(1, math.floor((PRINT_OPTS.linewidth - indent) / (fmt.max_width + 2)))
     e = PRINT_OPTS.edgeitems
     if summarize and values.shape[0] > 2 * e:
         data = ([fmt.format(v) for v in values[:e].tolist()] + [" ..."]

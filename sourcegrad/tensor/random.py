@@ -31,7 +31,7 @@ class Generator:
         self.device = device
         self.manual_seed(secrets.randbits(63))
 
-    def manual_seed(self, seed: int) -> "Generator":
+    def manual_seed(self, seed: int) -> Generator:
         seed = int(seed)
         if seed < 0:
             seed += 1 << 64

@@ -39,8 +39,17 @@ class Tensor:
     ``Tensor(2, 3)`` makes a zero-filled 2x3 tensor. Prefer ``tensor(data, ...)``.
     """
 
-    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_vc", "_base", "_hooks",
-                 "_accum", "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "_accum",
+        "_base",
+        "_data",
+        "_grad",
+        "_hooks",
+        "_requires_grad",
+        "_vc",
+        "grad_fn",
+    )
     __array_priority__ = 1000  # ndarray (op) Tensor defers to the Tensor
 
     def __init__(self, *args) -> None:
@@ -63,7 +72,7 @@ class Tensor:
         self._accum = None
 
     @classmethod
-    def _wrap(cls, array, requires_grad: bool = False) -> "Tensor":
+    def _wrap(cls, array, requires_grad: bool = False) -> Tensor:
         t = cls.__new__(cls)
         t._init(array if type(array) is np.ndarray else np.asarray(array), requires_grad)
         return t
@@ -88,7 +97,7 @@ class Tensor:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = flag
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         self.requires_grad = requires_grad
         return self
 
@@ -146,23 +155,23 @@ class Tensor:
             retain_graph = create_graph
         graph.run_backward([self], [grad], retain_graph, create_graph)
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """A tensor sharing this one's data (and version counter) without history."""
         t = type(self)._wrap(self._data)
         t._vc = self._vc
         return t
 
-    def detach_(self) -> "Tensor":
+    def detach_(self) -> Tensor:
         self.grad_fn = None
         self._requires_grad = False
         return self
 
     @property
-    def data(self) -> "Tensor":
+    def data(self) -> Tensor:
         return self.detach()
 
     @data.setter
-    def data(self, value: "Tensor") -> None:
+    def data(self, value: Tensor) -> None:
         self._data = value._data
 
     # -- shape and type ---------------------------------------------------------------------

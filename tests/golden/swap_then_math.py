@@ -11,13 +11,16 @@ def bind_value_and_grad_swap_then_math(unbroadcast, check_numeric, check_scalar,
         mul = a * 2.0
         b_old = b
         a_1 = b_old
+        del b_old
         b_1 = mul
+        del mul
         # c = math.sin(a) * b
         sin = math.sin(a_1)
         c = sin * b_1
         # c += a ** 2
         pow_1 = a_1 ** 2
         c_1 = c + pow_1
+        del c, pow_1
         check_scalar(c_1)
         # backward sweep
         # grad of: c += a ** 2
@@ -25,8 +28,11 @@ def bind_value_and_grad_swap_then_math(unbroadcast, check_numeric, check_scalar,
         # grad of: c = math.sin(a) * b
         dsin = unbroadcast(1.0 * b_1, sin)
         db_1 = unbroadcast(1.0 * sin, b_1)
+        del b_1, sin
         da_1 = da_1 + dsin * math.cos(a_1)
+        del a_1, dsin
         # grad of: a, b = b, a * 2.0
         da = db_1 * 2.0
+        del db_1
         return (c_1, (as_gradient(da, a), as_gradient(da_1, b)))
     return (value_and_grad_swap_then_math,)
