@@ -53,6 +53,9 @@ def clear_cache() -> None:
 
 
 def _build(f, wrt, *, with_value, optimize, verbose):
+    if isinstance(f, functools.partial):
+        return _build_partial(f, wrt, with_value=with_value, optimize=optimize,
+                              verbose=verbose)
     names, single = resolve_wrt(f, wrt)
     options = Options(names, single, with_value, optimize, verbose)
     key = (getattr(f, "__code__", None), options)
@@ -77,3 +80,15 @@ def _build(f, wrt, *, with_value, optimize, verbose):
         except TypeError:
             pass
         return df
+
+
+def _build_partial(p: functools.partial, wrt, *, with_value, optimize, verbose):
+    """grad of ``functools.partial(f, ...)``: the gradient of ``f``, with the same arguments
+    bound (``wrt`` refers to the partial's own remaining parameters)."""
+    names, single = resolve_wrt(p, wrt)
+    inner = _build(p.func, names[0] if single else names, with_value=with_value,
+                   optimize=optimize, verbose=verbose)
+    bound = functools.partial(inner, *p.args, **p.keywords)
+    bound.__sourcegrad_source__ = inner.__sourcegrad_source__
+    bound.__sourcegrad_of__ = p
+    return bound

@@ -83,16 +83,18 @@ class Program:
         self.function_names = Namer()
         self.trace = _Trace(options.verbose)
 
-    def split(self, fn, wrt: tuple[str, ...]):
-        """The (forward, backward) pair of user helper ``fn`` for active parameters ``wrt``."""
-        key = (fn, wrt)
+    def split(self, fn, wrt: tuple[str, ...], containers: tuple[str, ...] = ()):
+        """The (forward, backward) pair of user helper ``fn`` for active parameters ``wrt``
+        (``containers``: those that receive lists, tuples or dicts)."""
+        key = (fn, wrt, containers)
         if key not in self.splits:
             base = getattr(fn, "__name__", "helper").replace("<lambda>", "lambda")
             refs = (GeneratedRef(self.function_names.fresh("forward_" + base)),
                     GeneratedRef(self.function_names.fresh("backward_" + base)))
             self.splits[key] = refs
             unit = transform(self, fn, wrt, split=True, options=self.options,
-                             names={"forward": refs[0].name, "backward": refs[1].name})
+                             names={"forward": refs[0].name, "backward": refs[1].name},
+                             container_params=containers)
             unit.refs = {r.name: r for r in refs}
             self.units.append(unit)
         return self.splits[key]

@@ -41,11 +41,22 @@ def accumulate_at(adjoint, g, x, index):
     return scattered
 
 
+_CONTAINERS = (list, tuple, dict)
+
+
 def cleared(adjoint, x, index):
     """A fresh copy of ``adjoint`` (shaped like ``x``) with zeros at ``index``.
 
     The adjoint of ``x[index] = value``: the values that were overwritten receive no gradient.
     """
+    if type(x) in _CONTAINERS:
+        out = dict(adjoint or {}) if type(x) is dict else list(adjoint or [None] * len(x))
+        if type(x) is dict or not isinstance(index, slice):
+            out[index] = None
+        else:
+            for i in range(*index.indices(len(x))):
+                out[i] = None
+        return out
     out = np.zeros(np.shape(x), dtype=np.result_type(x, np.float16))
     if adjoint is not None:
         out += adjoint
@@ -53,9 +64,15 @@ def cleared(adjoint, x, index):
     return out
 
 
+_ABSENT = object()  # a dict key the write created
+
+
 def restore(array, index, saved):
     """Put back the values an in-place write overwrote (the backward sweep runs in reverse)."""
-    array[index] = saved
+    if saved is _ABSENT:
+        del array[index]
+    else:
+        array[index] = saved
 
 
 def buffer(adjoint, x):
@@ -71,6 +88,10 @@ def buffer(adjoint, x):
 
 def saved_region(x, index):
     """A copy of the values ``x[index] = ...`` is about to overwrite."""
+    if type(x) is dict:
+        return x.get(index, _ABSENT)
+    if type(x) is list:
+        return x[index]
     return np.copy(x[index])
 
 
@@ -123,10 +144,12 @@ def adjoint_item(adjoint, x, index):
 
     A copy, because the backward sweep clears ``adjoint[index]`` in place right after.
     """
+    if type(x) in _CONTAINERS:
+        return item(adjoint, index)
     if type(adjoint) is not np.ndarray or adjoint.shape != np.shape(x):
         adjoint = np.broadcast_to(adjoint, np.shape(x))
-    item = adjoint[index]
-    return item.copy() if type(item) is np.ndarray else item
+    part = adjoint[index]
+    return part.copy() if type(part) is np.ndarray else part
 
 
 def or_zeros(adjoint, x):
@@ -163,12 +186,16 @@ def item(adjoint, key):
         return None
     if type(adjoint) is dict:
         return adjoint.get(key)
+    if type(key) is slice:
+        return list(adjoint[key])
     return adjoint[key]
 
 
 def scatter_item(adjoint, g, x, key):
     """The adjoint of ``x`` plus ``g`` at ``x[key]``, for containers and arrays alike."""
     if type(x) in (list, tuple):
+        if type(key) is int and key >= len(x):
+            return adjoint  # h(*args) with fewer args than parameters: a default filled it
         out = list(adjoint) if adjoint is not None else [None] * len(x)
         if type(key) is slice:
             for i, value in zip(range(*key.indices(len(x))), g):

@@ -149,8 +149,6 @@ async def async_function(x):
     return np.sum(x)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an 'async def' function is not refused: grad() "
-                                       "returns a coroutine function ('never awaited')")
 def test_async_function_is_refused():
     with pytest.raises(TransformError) as info:
         sourcegrad.grad(async_function)

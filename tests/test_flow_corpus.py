@@ -87,39 +87,6 @@ B_LIST_LITERAL_ARG = ("BUG (limitation): a list literal holding a differentiated
 
 # case name -> the bugs it shows: (reason, the checks each breaks, at which input sets)
 BUGS = {
-    "if_without_else": [Bug(B_SELF_UPDATE, GRADIENT, (0,))],
-    "power_by_loop": [Bug(B_SELF_UPDATE, GRADIENT, (1, 2, 3)),
-                      Bug(B_STALE_VALUE, VALUE, (1, 2, 3))],
-    "repeated_sine": [Bug(B_SELF_UPDATE, GRADIENT, (1, 2))],
-    "range_one_arg": [Bug(B_STALE_VALUE, VALUE, (1, 2))],
-    "range_three_args": [Bug(B_STALE_VALUE, VALUE)],
-    "range_from_data": [Bug(B_STALE_VALUE, VALUE, (0, 2))],
-    "for_reversed_range": [Bug(B_STALE_VALUE, VALUE, (0, 1))],
-    "while_value_condition": [Bug(B_STALE_VALUE, VALUE, (0, 1))],
-    "while_newton_sqrt": [Bug(B_STALE_VALUE, VALUE)],
-    "while_true_break": [Bug(B_STALE_VALUE, VALUE)],
-    "return_in_loop": [Bug(B_RETURN_IN_LOOP, GRADIENT | VALUE, (0,))],
-    "return_in_nested_loops": [Bug(B_RETURN_IN_LOOP, GRADIENT | VALUE, (0,))],
-    "return_in_while": [Bug(B_RETURN_IN_LOOP, GRADIENT | VALUE, (0, 1))],
-    "nested_inner_else_continues_outer": [Bug(B_CONTINUE_IN_ELSE, GRADIENT | VALUE, (0, 1))],
-    "open_ended_slices": [Bug(B_OPEN_SLICE, GRADIENT), Bug(B_OPEN_SLICE, ALL, (0,))],
-    "conditional_expression": [Bug(B_IFEXP, ALL)],
-    "conditional_expression_as_argument": [Bug(B_IFEXP, ALL)],
-    "conditional_expression_returned": [Bug(B_IFEXP, ALL)],
-    "conditional_expression_in_loop": [Bug(B_IFEXP, ALL)],
-    "call_with_star_args": [Bug(B_STAR_ARGS, ALL)],
-    "call_with_star_list": [Bug(B_STAR_ARGS, ALL)],
-    "for_zip_of_enumerate_and_reversed": [Bug(B_REVERSED_IN_ZIP, ALL)],
-    "call_helper_with_list_variable": [Bug(B_LIST_ARG, ALL)],
-    "list_slice_loop": [Bug(B_LIST_SLICE, ALL)],
-    "dict_new_key": [Bug(B_DICT_NEW_KEY, ALL)],
-    "dict_overwrite_key": [Bug(B_DICT_OVERWRITE, ALL)],
-    "dict_in_loop": [Bug(B_DICT_OVERWRITE, ALL, (1,))],
-    "lambda_with_default": [Bug(B_LAMBDA_DEFAULT, ALL)],
-    "partial_sum_of_power": [Bug(B_PARTIAL_DIRECT, ALL)],
-    "nested_def_with_default": [Bug(B_NESTED_DEFAULT, ALL)],
-    "nested_def_with_branch": [Bug(B_NESTED_RETURN, ALL)],
-    "call_helper_with_list_literal": [Bug(B_LIST_LITERAL_ARG, ALL)],
 }
 
 
@@ -256,7 +223,6 @@ def test_recursive_power_has_the_derivative_of_a_power():
         np.testing.assert_allclose(g, n * corpus.V ** max(n - 1, 0), rtol=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason=B_SELF_UPDATE)
 def test_power_loop_has_the_derivative_of_a_power():
     for n in (1, 2, 4):
         assert math.isclose(sourcegrad.grad(corpus.power_by_loop)(0.7, n), n * 0.7 ** (n - 1),

@@ -133,6 +133,8 @@ def _builds_container(value, found) -> bool:
         return True
     if isinstance(value, gast.Name):
         return value.id in found
+    if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice):
+        return isinstance(value.value, gast.Name) and value.value.id in found  # items[1:3]
     if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and \
             value.func.id in _CONTAINER_CALLS:
         if not value.args or value.func.id != "sequence":

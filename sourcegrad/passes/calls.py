@@ -16,17 +16,25 @@ from . import nodes
 from .primitives import classify
 
 
-def rewrite(stmts: list, act, program, binder, info, scope, reassigned: set, depth: int = 0):
+def rewrite(stmts: list, act, program, binder, info, scope, reassigned: set,
+            containers=frozenset(), depth: int = 0):
+    out = []
     for stmt in stmts:
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and not isinstance(stmt, gast.Assign):
-                rewrite(inner, act, program, binder, info, scope, reassigned, depth + 1)
+                setattr(stmt, field, rewrite(inner, act, program, binder, info, scope,
+                                             reassigned, containers, depth + 1))
         if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call):
-            _rewrite_call(stmt, act, program, binder, info, scope, reassigned, depth)
+            out.extend(_rewrite_call(stmt, act, program, binder, info, scope, reassigned,
+                                     depth, containers) or [])
+        out.append(stmt)
+    stmts[:] = out
+    return stmts
 
 
-def _rewrite_call(stmt, act, program, binder, info, scope, reassigned, depth) -> None:
+def _rewrite_call(stmt, act, program, binder, info, scope, reassigned, depth,
+                  containers=frozenset()) -> None:
     target = stmt.targets[0]
     names = [n.id for n in gast.walk(target) if isinstance(n, gast.Name)]
     if not any(act.active(n) for n in names) or isinstance(target, gast.Subscript):
@@ -41,14 +49,33 @@ def _rewrite_call(stmt, act, program, binder, info, scope, reassigned, depth) ->
     if op.kind != "user" and not (isinstance(op.callee, functools.partial) and
                                   inspect.isfunction(fn)):
         return
+    if inspect.iscoroutinefunction(fn) or inspect.isgeneratorfunction(fn) or \
+            inspect.isasyncgenfunction(fn):
+        raise info.error(call, f"{fn.__qualname__}() is an async or generator function, which "
+                         "cannot be differentiated", "Make it a plain function that returns "
+                         "its result.")
+    params = inspect.signature(fn).parameters
+    before = []
     args = pre_args + list(call.args)
     keywords = dict(pre_kw, **{kw.arg: kw.value for kw in call.keywords})
+    starred = [i for i, a in enumerate(args) if isinstance(a, gast.Starred)]
+    if starred:
+        args = _spread(args, starred, params, keywords, fn, info, call)
+    for i, arg in enumerate(args):  # a list literal argument becomes a variable of its own
+        if isinstance(arg, (gast.List, gast.Tuple)) and _active(arg, act):
+            name = binder.namer.fresh("arg")
+            before.append(gast.copy_location(nodes.assign(name, arg), stmt))
+            act.varied.add(name)
+            act.useful.add(name)
+            containers.add(name) if isinstance(containers, set) else None
+            if i >= len(pre_args) and not starred:
+                call.args[i - len(pre_args)] = nodes.load(name)
+            args[i] = nodes.load(name)
     try:
         bound = inspect.signature(fn).bind(*args, **keywords)
     except TypeError as exc:
         raise info.error(call, f"the call does not match {fn.__qualname__}{inspect.signature(fn)}:"
                          f" {exc}")
-    params = inspect.signature(fn).parameters
     wrt, operands = [], []
     for name, node in bound.arguments.items():
         if params[name].kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
@@ -57,6 +84,10 @@ def _rewrite_call(stmt, act, program, binder, info, scope, reassigned, depth) ->
                 raise info.error(call, f"a differentiated value reaches *{name} of "
                                  f"{fn.__qualname__}", "Give the helper a named parameter for it.")
             continue
+        if isinstance(node, gast.Subscript) and getattr(node, "sg_spread", False):
+            wrt.append(name)  # an element of a *sequence: conservatively differentiated
+            operands.append(node)
+            continue
         if _active(node, act):
             if not isinstance(node, gast.Name):
                 raise info.error(call, f"pass the differentiated argument {name!r} of "
@@ -64,8 +95,10 @@ def _rewrite_call(stmt, act, program, binder, info, scope, reassigned, depth) ->
             wrt.append(name)
             operands.append(node)
     if not wrt:
-        return
-    forward_ref, backward_ref = program.split(fn, tuple(wrt))
+        return before
+    holds = tuple(sorted(name for name, node in zip(wrt, operands)
+                         if isinstance(node, gast.Name) and node.id in containers))
+    forward_ref, backward_ref = program.split(fn, tuple(wrt), holds)
     tape = binder.namer.fresh((names[0] if names else "call") + "_tape")
     call.func = nodes.load(binder.name_for(forward_ref, forward_ref.name))
     call.args = list(pre_args) + list(call.args)
@@ -74,6 +107,25 @@ def _rewrite_call(stmt, act, program, binder, info, scope, reassigned, depth) ->
     stmt.sg_call = (binder.name_for(backward_ref, backward_ref.name), operands, tape, target)
     if depth:
         reassigned.add(tape)
+    return before
+
+
+def _spread(args, starred, params, keywords, fn, info, call):
+    """``h(a, *rest)``: the elements of ``rest`` stand for the remaining positional parameters."""
+    positional = [n for n, p in params.items()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and n not in keywords]
+    if starred != [len(args) - 1] or not isinstance(args[-1].value, gast.Name) or \
+            any(p.kind is p.VAR_POSITIONAL for p in params.values()):
+        raise info.error(call, f"*arguments in a call to {fn.__qualname__}() must be one "
+                         "variable, last, and the helper must not take *args itself",
+                         "Pass the arguments one by one: helper(a, b) instead of helper(*args).")
+    seq = args[-1].value
+    out = list(args[:-1])
+    for k in range(len(positional) - len(out)):
+        element = gast.Subscript(value=nodes.load(seq.id), slice=nodes.const(k), ctx=gast.Load())
+        element.sg_spread = True
+        out.append(element)
+    return out
 
 
 def _active(node, act) -> bool:

@@ -118,7 +118,7 @@ class ControlFlow:
                     new_head.owned.discard(var)
                     new_head.maybe.add(var)
             invariant = variables - bound
-            for var in (self.scattered | invariant) - buffers - refused:
+            for var in (self.scattered | invariant) - buffers - refused - self.containers:
                 # one buffer before the loop, updated in place: dW += ..., dx[i] += g
                 if var in new_head.live and (var in self.scattered or var in new_head.maybe):
                     buffers.add(var)

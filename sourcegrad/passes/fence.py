@@ -18,8 +18,8 @@ _REFUSED = {
     gast.AsyncFor: ("async for", "differentiate synchronous code"),
     gast.AsyncFunctionDef: ("an async function", "differentiate synchronous code"),
     gast.Await: ("await", "differentiate synchronous code"),
-    gast.Yield: ("yield (a generator)", "return a list or an array instead"),
-    gast.YieldFrom: ("yield from (a generator)", "return a list or an array instead"),
+    gast.Yield: ("yield (a generator)", "return a list or an array"),
+    gast.YieldFrom: ("yield from (a generator)", "return a list or an array"),
     gast.Global: ("a global statement", "pass the value in as an argument and return the "
                                         "new value"),
     gast.Nonlocal: ("a nonlocal statement", "pass the value in as an argument and return the "

@@ -80,6 +80,9 @@ def parse_function(fn) -> tuple[gast.FunctionDef, SourceInfo]:
             f"cannot differentiate {name}: its source could not be isolated "
             "(a lambda inside a larger expression?)",
             hint="Write the function with def, or assign the lambda to a name on its own line.")
+    if isinstance(node, gast.AsyncFunctionDef):
+        raise info.error(node, f"{name} is an async function, which cannot be differentiated",
+                         "Differentiate a plain function that returns its result.")
     node.decorator_list = []
     return node, info
 

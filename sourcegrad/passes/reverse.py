@@ -56,7 +56,8 @@ class Reverse(ControlFlow, AdjointStates):
 
     def restores_for(self, stmt) -> list:
         """Pop points after a statement that re-binds variables the sweep may need again."""
-        if getattr(stmt, "sg_nosave", False) or not isinstance(stmt, gast.Assign):
+        if getattr(stmt, "sg_nosave", False) or getattr(stmt, "sg_restored_early", False) or \
+                not isinstance(stmt, gast.Assign):
             return []
         target = stmt.targets[0]
         if isinstance(target, gast.Subscript):
@@ -108,14 +109,23 @@ class Reverse(ControlFlow, AdjointStates):
         op = classify(value, self.scope)
         inputs = {n.id for arg in op.operands() for n in gast.walk(arg)
                   if isinstance(n, gast.Name)}
-        snapshot = None
-        if inputs & set(targets) and not isinstance(g, gast.Constant):
+        rebound = inputs & set(targets)
+        if rebound and not isinstance(g, gast.Constant):
             snapshot = self.namer.fresh("g")  # x = f(x): the old x's adjoint starts afresh
             out.append(nodes.assign(snapshot, g))
             g = nodes.load(snapshot)
         for t in targets:
             self.consume(t)
         ans = nodes.tuple_(nodes.load(t) for t in targets) if unpack else nodes.load(targets[0])
+        early = None
+        if rebound & self.reassigned and not unpack:
+            # the adjoint reads both the new x (as ans) and the old x (as an input): keep the
+            # new one aside (if the rule reads it) and restore the old one first
+            new = self.namer.fresh(targets[0] + "_new")
+            early = [nodes.assign(new, ans), nodes.pop_point([targets[0]], stmt)]
+            stmt.sg_restored_early = True
+            ans = nodes.load(new)
+            outer, out = out, []
         if not unpack and not self._takes_lazy(op, targets[0]):
             g = self.materialized(g)
         handler = getattr(self, "adjoint_" + op.kind)
@@ -126,6 +136,10 @@ class Reverse(ControlFlow, AdjointStates):
             self.conditional(test, lambda body: handler(op, g, ans, stmt, body), out)
         else:
             handler(op, g, ans, stmt, out)
+        if early is not None:
+            if ans.id not in nodes.loaded_names(gast.Module(body=out, type_ignores=[])):
+                early = early[1:]
+            outer.extend(early + out)
 
     def user_call(self, stmt, out: list) -> None:
         """``y, y_tape = forward_h(...)``: ``dargs = backward_h(dy, y_tape)``."""
@@ -149,16 +163,25 @@ class Reverse(ControlFlow, AdjointStates):
 
         def emit(code):
             # an adjoint that is still zero receives its part directly
-            ids = [op.id for op in operands]
-            direct = {i for i in ids if self.adjoint(i) is None and ids.count(i) == 1}
+            ids = [op.id if isinstance(op, gast.Name) else op.value.id for op in operands]
+            direct = {i for i, op in zip(ids, operands) if isinstance(op, gast.Name) and
+                      self.adjoint(i) is None and ids.count(i) == 1}
             results = [self.adjoint_name(i) if i in direct else
                        self.namer.fresh("d" + i + "_part") for i in ids]
             call = nodes.call(backward, g, nodes.load(tape))
             code.append(nodes.assign(nodes.tuple_([nodes.store(r) for r in results],
                                                   gast.Store()), call))
-            for var, result in zip(ids, results):
+            for var, result, op in zip(ids, results, operands):
                 if var in direct:
                     self.state.live[var] = nodes.load(result)
+                elif isinstance(op, gast.Subscript):  # an element of a *sequence argument
+                    current = self.adjoint(var) or nodes.const(None)
+                    name = self.adjoint_name(var)
+                    code.append(nodes.assign(name, nodes.call(
+                        self.runtime(runtime_flow.scatter_item, "scatter_item"), current,
+                        nodes.load(result), nodes.load(var), nodes.clone(op.slice))))
+                    self.state.live[var] = nodes.load(name)
+                    self.state.maybe.discard(var)
                 else:
                     self.accumulate(var, nodes.load(result), code)
 
@@ -215,10 +238,13 @@ class Reverse(ControlFlow, AdjointStates):
                 item = nodes.call(self.runtime(runtime_flow.adjoint_item, "adjoint_item"),
                                   nodes.clone(self.adjoint(base)), nodes.load(base),
                                   nodes.clone(index))
-                contribution = nodes.call(self.runtime(runtime.unbroadcast, "unbroadcast"),
-                                          item, nodes.clone(value))
-                self.accumulate(value.id, contribution, code)
-            if base in self.state.owned:
+                if base in self.containers:  # an entry may have received nothing (None)
+                    self.accumulate(value.id, item, code, maybe_none=True)
+                else:
+                    contribution = nodes.call(self.runtime(runtime.unbroadcast, "unbroadcast"),
+                                              item, nodes.clone(value))
+                    self.accumulate(value.id, contribution, code)
+            if base in self.state.owned and base not in self.containers:
                 self.scattered.add(base)
                 code.append(nodes.assign(gast.Subscript(
                     value=nodes.load(self.adjoint_name(base)), slice=nodes.clone(index),
@@ -227,7 +253,13 @@ class Reverse(ControlFlow, AdjointStates):
                 fresh = nodes.call(self.runtime(runtime_flow.cleared, "cleared"),
                                    nodes.clone(self.adjoint(base)), nodes.load(base),
                                    nodes.clone(index))
-                self.set_owned(base, fresh, code)
+                if base in self.containers:
+                    name = self.adjoint_name(base)
+                    code.append(nodes.assign(name, fresh))
+                    self.state.live[base] = nodes.load(name)
+                    self.state.maybe.discard(base)
+                else:
+                    self.set_owned(base, fresh, code)
 
         if self.is_maybe(base):
             test = gast.Compare(left=nodes.load(self.adjoint_name(base)), ops=[gast.IsNot()],
@@ -360,10 +392,9 @@ def index_value(index):
     """The value a subscript's index denotes, as an expression (``1:3`` -> ``slice(1, 3)``)."""
     if isinstance(index, gast.Slice):
         parts = [index.lower, index.upper, index.step]
-        while parts and parts[-1] is None:
-            parts.pop()
-        return nodes.call("slice", *[p if p is not None else nodes.const(None) for p in parts]
-                          or [nodes.const(None)])
+        if parts[2] is None:
+            parts.pop()  # slice(a, b) is slice(a, b, None); never drop the stop
+        return nodes.call("slice", *[p if p is not None else nodes.const(None) for p in parts])
     if isinstance(index, gast.Tuple):
         return nodes.tuple_(index_value(e) for e in index.elts)
     return nodes.clone(index)

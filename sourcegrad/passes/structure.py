@@ -105,6 +105,12 @@ class Structurer:
             parts = [self.iteration(a, index, seq, item) for a in it.args]
             length = nodes.call("min", *[p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
             return length, nodes.tuple_([p[1] for p in parts])
+        if func is reversed and len(it.args) == 1:
+            name = seq(it.args[0], "items")
+            length = nodes.call("len", nodes.load(name))
+            last = nodes.binop(nodes.binop(nodes.clone(length), gast.Sub(), nodes.const(1)),
+                               gast.Sub(), nodes.load(index))
+            return length, gast.Subscript(value=nodes.load(name), slice=last, ctx=gast.Load())
         name = seq(it, "items")
         return nodes.call("len", nodes.load(name)), item(name)
 
@@ -118,8 +124,14 @@ class Structurer:
         out = []
         for i, stmt in enumerate(stmts):
             if isinstance(stmt, (gast.For, gast.While)):
-                out.extend(self.loop(stmt))
-                continue
+                if getattr(stmt, "sg_structured", False):
+                    out.append(stmt)
+                    continue
+                # what the loop turns into (flags, the loop, checks after it) is structured
+                # together with the rest of the block: a check may jump past the rest
+                replaced = self.loop(stmt)
+                stmt.sg_structured = True
+                return out + self.block(replaced + stmts[i + 1:], in_loop)
             if isinstance(stmt, gast.If):
                 stmt.body = self.block(stmt.body, in_loop)
                 stmt.orelse = self.block(stmt.orelse, in_loop)

@@ -54,7 +54,7 @@ def transform(program, fn, wrt: tuple[str, ...], *, split: bool, names: dict,
     namer.reserve(*names.values())
     trace = program.trace
     trace("parsed", fn_node)
-    desugar.desugar(fn_node, info, namer)
+    desugar.desugar(fn_node, info, namer, scope)
     scope.locals |= local_names(fn_node)
     structure.structure(fn_node, scope, namer)
     scope.locals |= local_names(fn_node)
@@ -74,10 +74,11 @@ def transform(program, fn, wrt: tuple[str, ...], *, split: bool, names: dict,
     _mark_pure(forward, scope)
     binder = Binder(scope, namer, scope.locals)
     binder.shapes = shapes.analyze(forward, _params(fn_node), scope)
-    calls.rewrite(forward, act, program, binder, info, scope, reassigned)
+    containers = activity.containers(forward, scope, container_params)
+    calls.rewrite(forward, act, program, binder, info, scope, reassigned, containers)
 
     reverse = Reverse(info, scope, namer, act, binder, reassigned)
-    reverse.containers = activity.containers(forward, scope, container_params)
+    reverse.containers = containers
     seed = namer.fresh("g") if split else None
     if outputs and act.active(outputs[0]):
         reverse.state.live[outputs[0]] = nodes.load(seed) if split else nodes.const(1.0)
@@ -117,7 +118,12 @@ def _grad_function(fn_node, name, binder, reverse, wrt, sections, stack_setup, f
                         _final(reverse, binder, p), nodes.load(p)) for p in wrt]
     result = grads[0] if options.single else nodes.tuple_(grads)
     if options.with_value:
-        result = nodes.tuple_([nodes.clone(output), result])
+        value = output
+        if isinstance(output, gast.Name) and output.id in reverse.reassigned:
+            # the backward sweep's restores re-bind the name: keep the value aside first
+            value = nodes.load(reverse.namer.fresh("value"))
+            check.append(nodes.assign(value.id, nodes.clone(output)))
+        result = nodes.tuple_([nodes.clone(value), result])
     if options.optimize and not options.with_value:
         backward = optimize.earliest_shape_args(backward, forward, binder.shapes,
                                                 _shape_args(binder), _params(fn_node))
