@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 import weakref
 
 from .compiler import Options, compile_gradient, resolve_wrt
+from .passes.parse import parse_function
 
 _cache: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
 _lock = threading.RLock()
@@ -56,6 +58,8 @@ def _build(f, wrt, *, with_value, optimize, verbose):
     if isinstance(f, functools.partial):
         return _build_partial(f, wrt, with_value=with_value, optimize=optimize,
                               verbose=verbose)
+    if not inspect.isfunction(f):
+        parse_function(f)  # raises the located "no Python source" TransformError
     names, single = resolve_wrt(f, wrt)
     options = Options(names, single, with_value, optimize, verbose)
     key = (getattr(f, "__code__", None), options)
@@ -74,7 +78,9 @@ def _build(f, wrt, *, with_value, optimize, verbose):
         compiled = compile_gradient(f, options)
         df = compiled.function
         df.__sourcegrad_source__ = compiled.source
-        df.__sourcegrad_of__ = f
+        df.__sourcegrad_of__ = weakref.ref(f)  # a weak link: the cache must not keep f alive
+        df.__annotations__ = {k: v for k, v in getattr(f, "__annotations__", {}).items()
+                              if k != "return"}
         try:
             _cache.setdefault(f, {})[key] = df
         except TypeError:
@@ -90,5 +96,4 @@ def _build_partial(p: functools.partial, wrt, *, with_value, optimize, verbose):
                    optimize=optimize, verbose=verbose)
     bound = functools.partial(inner, *p.args, **p.keywords)
     bound.__sourcegrad_source__ = inner.__sourcegrad_source__
-    bound.__sourcegrad_of__ = p
     return bound

@@ -45,6 +45,13 @@ def check_grads(f, *args, wrt=0, rtol: float = 1e-5, atol: float = 1e-6, eps: fl
     args = tuple(_as_float64(a) if i in wrt_positions else a for i, a in enumerate(args))
     analytic = _grad(f, wrt=wrt)(*args, **kwargs)
     grads = (analytic,) if single else tuple(analytic)
+    # parameters left at their defaults are probed as explicit arguments
+    import inspect
+    bound = inspect.signature(f).bind(*args, **kwargs)
+    bound.apply_defaults()
+    args = tuple(_as_float64(bound.arguments[p]) if p in names else bound.arguments[p]
+                 for p in params if p in bound.arguments)
+    kwargs = {k: v for k, v in bound.arguments.items() if k not in params}
     rows = []
     for name, g in zip(names, grads):
         position = params.index(name)

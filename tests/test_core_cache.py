@@ -105,10 +105,6 @@ def test_replacing_a_functions_code_is_not_served_from_the_cache():
     np.testing.assert_allclose(sourcegrad.grad(f)(X), 2 * X)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the cache keeps every differentiated function "
-                                       "alive: the cached gradient refers back to f through "
-                                       "__sourcegrad_of__, so the WeakKeyDictionary never "
-                                       "drops f")
 def test_cache_does_not_keep_functions_alive():
     f = make_cube()
     ref = weakref.ref(f)

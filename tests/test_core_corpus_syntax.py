@@ -368,9 +368,6 @@ def test_gradient_with_respect_to_a_defaulted_parameter():
     assert type(gscale) is float
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError,
-                   reason="BUG: check_grads cannot check a parameter left at its default "
-                          "(numerical_grad indexes args by position: IndexError)")
 def test_check_grads_with_respect_to_a_defaulted_parameter():
     check_grads(kw_defaults, V, wrt=("x", "scale"))
 

@@ -71,10 +71,6 @@ def test_a_function_without_source_gets_a_rule(restore_rules):
     check_grads(uses_opaque, X)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: calling a helper whose source is unavailable gives "
-                                       "the helper's 'source code is not available' error: no "
-                                       "location of the call in the user's function, no mention "
-                                       "of sourcegrad.extend.defvjp")
 def test_calling_a_function_without_source_points_at_the_call(restore_rules):
     namespace = {"np": np}
     exec("def opaque_cube(x):\n    return x ** 3\n", namespace)  # noqa: S102

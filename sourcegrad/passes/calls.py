@@ -12,6 +12,7 @@ import inspect
 
 import gast
 
+from ..errors import TransformError
 from . import nodes
 from .primitives import classify
 
@@ -98,7 +99,15 @@ def _rewrite_call(stmt, act, program, binder, info, scope, reassigned, depth,
         return before
     holds = tuple(sorted(name for name, node in zip(wrt, operands)
                          if isinstance(node, gast.Name) and node.id in containers))
-    forward_ref, backward_ref = program.split(fn, tuple(wrt), holds)
+    try:
+        forward_ref, backward_ref = program.split(fn, tuple(wrt), holds)
+    except TransformError as exc:
+        if exc.location is not None:
+            raise
+        raise info.error(call, f"cannot differentiate through {fn.__qualname__}(): "
+                         f"{exc.message}", "Give it a rule with sourcegrad.extend.defvjp("
+                         f"{fn.__qualname__}) (see docs/architecture.md), or define it in a "
+                         "file so its source can be read.") from None
     tape = binder.namer.fresh((names[0] if names else "call") + "_tape")
     call.func = nodes.load(binder.name_for(forward_ref, forward_ref.name))
     call.args = list(pre_args) + list(call.args)

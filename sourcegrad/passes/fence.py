@@ -79,3 +79,62 @@ def _check_call(node: gast.Call, info: SourceInfo) -> None:
         if kw.arg is None:
             raise info.error(kw.value, "**kwargs in a call is not supported in differentiated "
                              "code", hint="Instead: pass the keyword arguments by name.")
+
+
+_VIEW_METHODS = {"reshape", "ravel", "view", "transpose", "swapaxes", "squeeze", "T", "real",
+                 "imag", "diagonal"}
+
+
+def check_writes(fn_node: gast.FunctionDef, info: SourceInfo) -> list[str]:
+    """In-place writes (``y[i] = v``, ``y += v`` on arrays) must not reach another name's array.
+
+    Writing into an array that another variable also names (``y = x`` or a view ``y = x[1:]``)
+    would change that variable too: refused, with the fix (``.copy()``). Parameters written in
+    place are returned, so the gradient function can work on copies and never change the
+    caller's arrays.
+    """
+    params = {a.id for a in fn_node.args.args + fn_node.args.posonlyargs + fn_node.args.kwonlyargs}
+    shared = {}  # name -> the variable whose array it may share
+    for node in gast.walk(fn_node):
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 and \
+                isinstance(node.targets[0], gast.Name):
+            source = _shared_source(node.value)
+            if source is not None:
+                shared[node.targets[0].id] = source
+    written = []
+    for node in gast.walk(fn_node):
+        target, augmented = None, False
+        if isinstance(node, gast.AugAssign):
+            target, augmented = node.target, True
+        elif isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
+            target = node.targets[0]
+        if target is None:
+            continue
+        base = target.value if isinstance(target, gast.Subscript) else target
+        if not isinstance(base, gast.Name) or (augmented and isinstance(target, gast.Name)
+                                               and base.id not in shared):
+            continue
+        if base.id in shared:
+            raise info.error(node, f"this writes into the array {base.id!r} shares with "
+                             f"{shared[base.id]!r}, which would change {shared[base.id]!r} too",
+                             f"Instead: make {base.id!r} its own array ({base.id} = "
+                             f"{shared[base.id]}.copy()), or write {base.id} = {base.id} <op> "
+                             "... to get a new one.")
+        if base.id in params:
+            written.append(base.id)
+    return sorted(set(written))
+
+
+def _shared_source(value):
+    """The variable whose array ``value`` may share (a plain name or a view of it)."""
+    if isinstance(value, gast.Name):
+        return value.id
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+        return value.value.id
+    if isinstance(value, gast.Attribute) and value.attr in _VIEW_METHODS and \
+            isinstance(value.value, gast.Name):
+        return value.value.id
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
+            value.func.attr in _VIEW_METHODS and isinstance(value.func.value, gast.Name):
+        return value.func.value.id
+    return None

@@ -62,8 +62,10 @@ def parse_function(fn) -> tuple[gast.FunctionDef, SourceInfo]:
         lines, first_line = inspect.getsourcelines(fn)
         filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
     except (OSError, TypeError) as exc:
+        code = fn.__code__
         raise TransformError(
-            f"cannot differentiate {name}: its source code is not available ({exc})",
+            f"cannot differentiate {name} (defined at {code.co_filename}:"
+            f"{code.co_firstlineno}): its source code is not available ({exc})",
             hint="sourcegrad reads the function's source; define it in a file or a notebook "
                  "cell rather than with exec() or in the interactive prompt.") from None
     text = "".join(lines)

@@ -153,6 +153,10 @@ class Structurer:
         return out
 
     def function(self, fn_node: gast.FunctionDef) -> None:
+        if not _contains(fn_node.body, gast.Return, into_loops=True):
+            from ..errors import TransformError
+            raise TransformError(f"{fn_node.name}() has no return statement: there is no "
+                                 "value to differentiate", None, "End it with 'return <value>'.")
         body = self.block(fn_node.body, in_loop=False)
         if not _has_inner_return(body):
             fn_node.body = body

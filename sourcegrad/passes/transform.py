@@ -49,6 +49,13 @@ def transform(program, fn, wrt: tuple[str, ...], *, split: bool, names: dict,
     """Run the pipeline on ``fn``; ``names`` gives the generated function names to define."""
     fn_node, info = parse_function(fn)
     fence.check(fn_node, info)
+    if not any(isinstance(n, gast.Return) for n in gast.walk(fn_node)):
+        raise info.error(fn_node, f"{info.name}() has no return statement: there is no value "
+                         "to differentiate", "End it with 'return <value>'.")
+    written = fence.check_writes(fn_node, info)
+    # parameters the function writes into are copied first: the caller's arrays never change
+    fn_node.body = [gast.copy_location(nodes.assign(p, nodes.call(nodes.attr(
+        nodes.load(p), "copy"))), fn_node.body[0]) for p in written] + fn_node.body
     scope = Scope(fn, local_names(fn_node))
     namer = Namer(nodes.names_in(fn_node) | set(scope.globals) | set(scope.closure))
     namer.reserve(*names.values())
