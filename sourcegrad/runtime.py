@@ -25,13 +25,13 @@ def unbroadcast(g, x):
     extra = len(g_shape) - len(shape)
     if extra < 0:  # a scalar adjoint standing for a broadcast value: it broadcasts already
         return g
-    axes = tuple(range(extra)) + tuple(
-        i + extra for i, n in enumerate(shape) if n == 1 and g_shape[i + extra] != 1
-    )
-    summed = np.sum(g, axis=axes, keepdims=True) if axes else g
-    if extra:
-        summed = summed.reshape(shape) if axes else np.reshape(summed, shape)
-    return summed
+    # ndarray.sum skips numpy's function dispatch; other array types (a Tensor recording a
+    # second derivative) go through np.sum
+    total = np.ndarray.sum if type(g) is np.ndarray else np.sum
+    if extra:  # leading axes numpy added
+        g = total(g, axis=0 if extra == 1 else tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    return total(g, axis=axes, keepdims=True) if axes else g
 
 
 def seed(ans):
@@ -89,6 +89,9 @@ def as_gradient(dx, x):
 
 def check_numeric(name, value):
     """Raise a TypeError naming the argument when a differentiated argument is not numeric."""
+    kind = type(value)
+    if kind is float or (kind is np.ndarray and value.dtype.kind in "fc"):
+        return  # the common cases, first
     if isinstance(value, _SCALAR_TYPES) and not isinstance(value, bool):
         return
     dtype = getattr(value, "dtype", None)
@@ -116,6 +119,8 @@ expand_to.sg_lazy_constant = True
 
 def reduced_count(x, axis=None):
     """How many elements of ``x`` each output of a reduction over ``axis`` combines."""
+    if axis is None and type(x) is np.ndarray:
+        return x.size
     shape = np.shape(x)
     if axis is None:
         return int(np.prod(shape))
@@ -146,9 +151,11 @@ def matmul_rhs(g, a, b):
     if a_nd == 2 and b_nd == 2:
         return a.T @ g
     if a_nd == 1:
+        if b_nd == 2 and np.ndim(g) == 1:
+            return a[:, None] * g  # vector @ matrix: an outer product, already b's shape
         db = g * a if b_nd == 1 else a[:, None] * g[..., None, :]
     elif b_nd == 1:
-        db = a.T @ g if a_nd == 2 else (np.swapaxes(a, -1, -2) @ g[..., None])[..., 0]
+        db = g @ a if a_nd == 2 else (np.swapaxes(a, -1, -2) @ g[..., None])[..., 0]
     else:
         db = np.swapaxes(a, -1, -2) @ g
     return unbroadcast(db, b)

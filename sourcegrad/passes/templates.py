@@ -175,13 +175,26 @@ def lazy_like(node):
 
 
 def _settle_lazy(expr, binder):
-    """Tag a wholly lazy contribution; materialize lazy parts of anything else."""
+    """Tag a wholly lazy contribution; materialize lazy parts of anything else.
+
+    A lazy number next to a value of its full shape (``1.0 / add`` where ``add`` has the shape
+    the 1.0 stands for) needs no array of its own: broadcasting makes the result full.
+    """
     like = lazy_like(expr)
     if like is not None:
         expr.sg_like = like
         return expr
+    shapes = binder.shapes
 
     class Materialize(gast.NodeTransformer):
+        def visit_BinOp(self, node):
+            for lazy, other in ((node.left, node.right), (node.right, node.left)):
+                like = getattr(lazy, "sg_like", None)
+                if like is not None and shapes is not None and \
+                        shapes.same(other, nodes.load(like)):
+                    lazy.sg_like = None
+            return self.generic_visit(node)
+
         def visit_Constant(self, node):
             like = getattr(node, "sg_like", None)
             if like is None:
@@ -260,6 +273,10 @@ class _Fold(gast.NodeTransformer):
                 return node.right
             if right == 1:
                 return node.left
+            if left == -1:
+                return gast.UnaryOp(op=gast.USub(), operand=node.right)
+            if right == -1:
+                return gast.UnaryOp(op=gast.USub(), operand=node.left)
         if op is gast.Div and right == 1:
             return node.left
         if op is gast.Pow and right == 1:
