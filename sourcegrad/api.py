@@ -9,7 +9,7 @@ import weakref
 from .compiler import Options, compile_gradient, resolve_wrt
 from .passes.parse import parse_function
 
-_cache: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
+_cache: weakref.WeakKeyDictionary[object, dict] = weakref.WeakKeyDictionary()
 _lock = threading.RLock()
 
 

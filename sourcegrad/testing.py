@@ -84,8 +84,10 @@ def _positions(f) -> list[str]:
 
 def _table(f, rows, rtol, atol) -> str:
     name = getattr(f, "__qualname__", repr(f))
-    lines = [f"gradient of {name} disagrees with central finite differences "
-             f"(rtol={rtol}, atol={atol}) at {len(rows)} entr{'y' if len(rows) == 1 else 'ies'}:",
+    entries = "entry" if len(rows) == 1 else "entries"
+    header = (f"gradient of {name} disagrees with central finite differences "
+              f"(rtol={rtol}, atol={atol}) at {len(rows)} {entries}:")
+    lines = [header,
              f"  {'argument':<10} {'index':<12} {'analytic':>14} {'numeric':>14} {'error':>11}"]
     for arg, index, a, n in rows[:20]:
         idx = str(tuple(int(i) for i in index)) if index != () else "()"

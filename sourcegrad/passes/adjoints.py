@@ -28,7 +28,7 @@ class State:
     maybe: set = field(default_factory=set)  # variables whose adjoint may be None
     owned: set = field(default_factory=set)  # variables whose adjoint is an owned buffer
 
-    def copy(self) -> "State":
+    def copy(self) -> State:
         return State({k: nodes.clone(v) for k, v in self.live.items()}, set(self.maybe),
                      set(self.owned))
 

@@ -11,8 +11,7 @@ from .parse import SourceInfo
 
 # node type -> (what it is, what to do instead)
 _REFUSED = {
-    gast.Try: ("try/except", "move the try/except into the caller, outside the differentiated "
-                             "function"),
+    gast.Try: ("try/except", "move the try/except into the caller"),
     gast.With: ("a with block", "move the with block outside the differentiated function"),
     gast.AsyncWith: ("async with", "differentiate synchronous code"),
     gast.AsyncFor: ("async for", "differentiate synchronous code"),
@@ -20,10 +19,8 @@ _REFUSED = {
     gast.Await: ("await", "differentiate synchronous code"),
     gast.Yield: ("yield (a generator)", "return a list or an array"),
     gast.YieldFrom: ("yield from (a generator)", "return a list or an array"),
-    gast.Global: ("a global statement", "pass the value in as an argument and return the "
-                                        "new value"),
-    gast.Nonlocal: ("a nonlocal statement", "pass the value in as an argument and return the "
-                                            "new value"),
+    gast.Global: ("a global statement", "pass the value in and return the new value"),
+    gast.Nonlocal: ("a nonlocal statement", "pass the value in and return the new value"),
     gast.ClassDef: ("a class defined inside the function", "define the class at module level"),
     gast.Delete: ("del", "leave the name alone or rebind it"),
     gast.Import: ("an import inside the function", "import at module level"),

@@ -37,7 +37,7 @@ class Namer:
         return name
 
     def adjoint(self, name: str) -> str:
-        return self.fresh("d" + name if not name.startswith("_") else "d" + name)
+        return self.fresh("d" + name)
 
     def helper(self, obj: object, preferred: str) -> str:
         """The generated code's name for a runtime object (the same object, the same name)."""

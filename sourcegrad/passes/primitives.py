@@ -115,10 +115,9 @@ def _classify_call(call: gast.Call, scope: Scope) -> Op:
     if inspect.isfunction(callee) and not getattr(callee, "__sourcegrad_generated__", False):
         return Op("user", call, args=list(call.args), keywords=keywords, callee=callee,
                   label=label)
-    if isinstance(callee, type) and not issubclass(callee, BaseException):
-        if callee in (float, complex):
-            return _rule_or_unknown(lookup(callee), call, list(call.args), keywords, label,
-                                    callee=callee)
+    if callee in (float, complex):
+        return _rule_or_unknown(lookup(callee), call, list(call.args), keywords, label,
+                                callee=callee)
     return Op("unknown", call, args=list(call.args), keywords=keywords, callee=callee,
               label=label)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import gast
 
-from ..errors import TransformError
 from .. import runtime, runtime_flow
+from ..errors import TransformError
 from . import nodes
 from .activity import Activity
 from .adjoints import AdjointStates
@@ -189,6 +189,10 @@ class Reverse(ControlFlow, AdjointStates):
             self.conditional(test, emit, out)
         else:
             emit(out)
+
+    def final(self, var: str):
+        """The adjoint of ``var`` as a value: zeros where nothing arrived (never None)."""
+        return self._or_zeros(var, self.adjoint(var))
 
     def _or_zeros(self, var: str, adjoint):
         if adjoint is None:

@@ -194,12 +194,12 @@ def _contains(stmts, kind, into_loops: bool) -> bool:
     for stmt in stmts:
         if isinstance(stmt, kind):
             return True
-        if isinstance(stmt, gast.If):
-            if _contains(stmt.body, kind, into_loops) or _contains(stmt.orelse, kind, into_loops):
-                return True
-        if isinstance(stmt, (gast.For, gast.While)) and (into_loops or kind is gast.Return):
-            if _contains(stmt.body, kind, into_loops):
-                return True
+        if isinstance(stmt, gast.If) and (_contains(stmt.body, kind, into_loops) or
+                                          _contains(stmt.orelse, kind, into_loops)):
+            return True
+        if isinstance(stmt, (gast.For, gast.While)) and (into_loops or kind is gast.Return) \
+                and _contains(stmt.body, kind, into_loops):
+            return True
     return False
 
 

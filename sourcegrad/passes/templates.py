@@ -265,9 +265,9 @@ class _Fold(gast.NodeTransformer):
         self.generic_visit(node)
         left, right = _number(node.left), _number(node.right)
         op = type(node.op)
-        if left is not None and right is not None and op in _ARITH:
-            if not (op is gast.Div and right == 0):
-                return nodes.const(_ARITH[op](left, right))
+        if left is not None and right is not None and op in _ARITH and \
+                not (op is gast.Div and right == 0):
+            return nodes.const(_ARITH[op](left, right))
         if op is gast.Mult:
             if left == 1:
                 return node.right

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 
 import gast
 
-from .. import runtime, runtime_flow
-from . import (activity, calls, desugar, fence, nodes, normalize, optimize, shapes, ssa,
-               structure)
+from .. import runtime
+from . import activity, calls, desugar, fence, nodes, normalize, optimize, shapes, ssa, structure
 from .naming import Namer
 from .parse import parse_function
 from .resolve import Scope, local_names
@@ -122,7 +121,7 @@ def _grad_function(fn_node, name, binder, reverse, wrt, sections, stack_setup, f
     check = [] if checked is None else [gast.Expr(value=nodes.call(
         binder.name_for(runtime.seed, "check_scalar"), nodes.clone(checked)))]
     grads = [nodes.call(binder.name_for(runtime.as_gradient, "as_gradient"),
-                        _final(reverse, binder, p), nodes.load(p)) for p in wrt]
+                        reverse.final(p), nodes.load(p)) for p in wrt]
     result = grads[0] if options.single else nodes.tuple_(grads)
     if options.with_value:
         value = output
@@ -192,7 +191,7 @@ def _optimized(body: list, params: set[str]) -> list:
 def _split_functions(fn_node, names, binder, reverse, wrt, seed, stack_setup, forward,
                      backward, output, params, options):
     bound = set(params) | _stored(stack_setup + forward)
-    results = [reverse.materialized(_final(reverse, binder, p)) for p in wrt]
+    results = [reverse.materialized(reverse.final(p)) for p in wrt]
     tape = sorted((_loaded(backward) | _loaded([gast.Expr(value=r) for r in results])) & bound)
     tape_name = reverse.namer.fresh("tape")
     fwd_body = stack_setup + forward + [gast.Return(value=nodes.tuple_(
@@ -207,17 +206,6 @@ def _split_functions(fn_node, names, binder, reverse, wrt, seed, stack_setup, fo
     fwd = _renamed(fn_node, names["forward"], fwd_body)
     bwd = nodes.function(names["backward"], nodes.positional_args([seed, tape_name]), bwd_body)
     return [fwd, bwd]
-
-
-def _final(reverse, binder, param):
-    """The adjoint of ``param`` at the end of the backward sweep (None stays None)."""
-    adj = reverse.adjoint(param)
-    if adj is None:
-        return nodes.call(binder.name_for(runtime.zeros_like, "zeros_like"), nodes.load(param))
-    if reverse.is_maybe(param):
-        return nodes.call(binder.name_for(runtime_flow.or_zeros, "or_zeros"), adj,
-                          nodes.load(param))
-    return adj
 
 
 def _mark_pure(forward: list, scope) -> None:
