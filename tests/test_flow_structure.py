@@ -137,9 +137,7 @@ REFUSED = [
     refused(global_write_in_loop, global_write_in_loop, "global COUNTER", "global"),
     refused(class_in_branch, class_in_branch, "class Box", "class"),
     refused(async_def_in_loop, async_def_in_loop, "async def later", "async"),
-    refused(calls_async_helper, async_helper, "async def async_helper", "async",
-            bug="BUG: an async helper is not refused: grad() transforms it, and the gradient "
-                "then fails with 'cannot unpack non-iterable coroutine object'"),
+    refused(calls_async_helper, async_helper, "async def async_helper", "async"),
     refused(with_in_loop, with_in_loop, "with np.errstate", "with"),
     refused(calls_helper_with_with, helper_with_with, "with np.errstate", "with"),
 ]

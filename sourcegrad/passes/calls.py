@@ -50,11 +50,6 @@ def _rewrite_call(stmt, act, program, binder, info, scope, reassigned, depth,
     if op.kind != "user" and not (isinstance(op.callee, functools.partial) and
                                   inspect.isfunction(fn)):
         return
-    if inspect.iscoroutinefunction(fn) or inspect.isgeneratorfunction(fn) or \
-            inspect.isasyncgenfunction(fn):
-        raise info.error(call, f"{fn.__qualname__}() is an async or generator function, which "
-                         "cannot be differentiated", "Make it a plain function that returns "
-                         "its result.")
     params = inspect.signature(fn).parameters
     before = []
     args = pre_args + list(call.args)
