@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import gast
 
+from . import nodes
 from .primitives import classify
 from .resolve import Scope
 
@@ -71,7 +72,7 @@ def analyze(body: list, wrt: list[str], outputs: list[str], scope: Scope) -> Act
     defs = [(targets, classify(value, scope), stmt) for targets, value, stmt in definitions(body)]
     flows = []  # (target names, operand names)
     for targets, op, _ in defs:
-        sources = [n.id for arg in op.operands() for n in gast.walk(arg)
+        sources = [n.id for arg in op.operands() for n in nodes.walk(arg)
                    if isinstance(n, gast.Name)]
         flows.append((targets, sources))
 

@@ -37,7 +37,7 @@ def rewrite(stmts: list, act, program, binder, info, scope, reassigned: set,
 def _rewrite_call(stmt, act, program, binder, info, scope, reassigned, depth,
                   containers=frozenset()) -> None:
     target = stmt.targets[0]
-    names = [n.id for n in gast.walk(target) if isinstance(n, gast.Name)]
+    names = [n.id for n in nodes.walk(target) if isinstance(n, gast.Name)]
     if not any(act.active(n) for n in names) or isinstance(target, gast.Subscript):
         return
     call = stmt.value
@@ -133,4 +133,4 @@ def _spread(args, starred, params, keywords, fn, info, call):
 
 
 def _active(node, act) -> bool:
-    return any(isinstance(n, gast.Name) and act.active(n.id) for n in gast.walk(node))
+    return any(isinstance(n, gast.Name) and act.active(n.id) for n in nodes.walk(node))

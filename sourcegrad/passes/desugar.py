@@ -107,7 +107,7 @@ class Desugar(gast.NodeTransformer):
                                   "Move it to module level: module-level functions may recurse.")
         params, body = self.local_fns[name]
         names = [p for p, _ in params]
-        if any(isinstance(n, gast.Return) for s in body[:-1] for n in gast.walk(s)) or \
+        if any(isinstance(n, gast.Return) for s in body[:-1] for n in nodes.walk(s)) or \
                 not isinstance(body[-1], gast.Return):
             body = self.single_exit(name, body)
         values = dict(zip(names, node.args))
@@ -126,7 +126,7 @@ class Desugar(gast.NodeTransformer):
             raise self.info.error(node, f"call the nested function {name}() with its "
                                   "parameters one by one")
         renames = {}
-        bound = [n.id for s in body for n in gast.walk(s)
+        bound = [n.id for s in body for n in nodes.walk(s)
                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
         for local in names + bound:
             renames.setdefault(local, self.namer.fresh(name + "_" + local))
@@ -148,14 +148,14 @@ def _is_lambda_def(stmt) -> bool:
 
 
 def _rename(node, renames: dict):
-    for n in gast.walk(node):
+    for n in nodes.walk(node):
         if isinstance(n, gast.Name) and n.id in renames:
             n.id = renames[n.id]
     return node
 
 
 def _locate(node, origin):
-    for sub in gast.walk(node):
+    for sub in nodes.walk(node):
         if "lineno" in getattr(sub, "_attributes", ()) and getattr(sub, "lineno", None) is None:
             gast.copy_location(sub, origin)
 
@@ -163,12 +163,12 @@ def _locate(node, origin):
 def local_functions(fn_node, info) -> dict:
     """Nested ``def``s and ``name = lambda ...`` in ``fn_node``, each bound exactly once."""
     found, counts = {}, {}
-    for node in gast.walk(fn_node):
+    for node in nodes.walk(fn_node):
         if isinstance(node, gast.Assign):
             for t in node.targets:
                 if isinstance(t, gast.Name):
                     counts[t.id] = counts.get(t.id, 0) + 1
-    for node in gast.walk(fn_node):
+    for node in nodes.walk(fn_node):
         if node is fn_node:
             continue
         if isinstance(node, gast.FunctionDef):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gast
 
+from . import nodes
 from .parse import SourceInfo
 
 # node type -> (what it is, what to do instead)
@@ -38,7 +39,7 @@ _NOT_YET: dict = {}
 def check(fn_node: gast.FunctionDef, info: SourceInfo) -> None:
     """Raise TransformError at the first unsupported construct in ``fn_node``."""
     for stmt in fn_node.body:
-        for node in gast.walk(stmt):
+        for node in nodes.walk(stmt):
             refused = _REFUSED.get(type(node)) or _NOT_YET.get(type(node))
             if refused:
                 what, instead = refused
@@ -58,7 +59,7 @@ def _check_targets(node, info: SourceInfo) -> None:
     elif isinstance(node, (gast.AugAssign, gast.AnnAssign)):
         targets = [node.target]
     for target in targets:
-        for sub in gast.walk(target):
+        for sub in nodes.walk(target):
             if isinstance(sub, gast.Attribute) and isinstance(sub.ctx, gast.Store):
                 raise info.error(sub, "assigning to an attribute is not supported in "
                                  "differentiated code",
@@ -92,14 +93,14 @@ def check_writes(fn_node: gast.FunctionDef, info: SourceInfo) -> list[str]:
     """
     params = {a.id for a in fn_node.args.args + fn_node.args.posonlyargs + fn_node.args.kwonlyargs}
     shared = {}  # name -> the variable whose array it may share
-    for node in gast.walk(fn_node):
+    for node in nodes.walk(fn_node):
         if isinstance(node, gast.Assign) and len(node.targets) == 1 and \
                 isinstance(node.targets[0], gast.Name):
             source = _shared_source(node.value)
             if source is not None:
                 shared[node.targets[0].id] = source
     written = []
-    for node in gast.walk(fn_node):
+    for node in nodes.walk(fn_node):
         target, augmented = None, False
         if isinstance(node, gast.AugAssign):
             target, augmented = node.target, True

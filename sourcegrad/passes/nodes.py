@@ -1,8 +1,6 @@
 """Small constructors for the gast nodes the passes build (one place for gast's field lists)."""
 from __future__ import annotations
 
-import copy
-
 import gast
 
 COMMENT_PREFIX = "\x00#"  # marks a string statement that code generation turns into a comment
@@ -69,16 +67,30 @@ def positional_args(names) -> gast.arguments:
 
 
 def clone(node):
-    """A deep copy that keeps the annotations passes hang on nodes (sg_*)."""
-    return copy.deepcopy(node)
+    """A deep copy of a tree that keeps the annotations passes hang on nodes (sg_*).
+
+    Much faster than ``copy.deepcopy``: trees are acyclic, so no memo is needed.
+    """
+    if isinstance(node, list):
+        return [clone(n) for n in node]
+    if not isinstance(node, gast.AST):
+        return node
+    new = node.__class__.__new__(node.__class__)
+    fields = node._fields
+    for key, value in node.__dict__.items():
+        # annotations (sg_origin, ...) are shared, not copied: they name the user's nodes
+        if key in fields and isinstance(value, (gast.AST, list)):
+            value = clone(value)
+        new.__dict__[key] = value
+    return new
 
 
 def names_in(node) -> set[str]:
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+    return {n.id for n in walk(node) if isinstance(n, gast.Name)}
 
 
 def loaded_names(node) -> list[str]:
-    return [n.id for n in gast.walk(node)
+    return [n.id for n in walk(node)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
 
 
@@ -88,3 +100,20 @@ def pop_point(names, origin=None) -> gast.Pass:
     marker.sg_pop = list(names)
     marker.sg_origin = origin
     return marker
+
+
+def walk(node):
+    """Every node of a tree (like ``gast.walk``, several times faster: passes walk a lot)."""
+    todo = [node]
+    pop, push = todo.pop, todo.append
+    while todo:
+        current = pop()
+        yield current
+        for field in current._fields:
+            value = getattr(current, field, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, gast.AST):
+                        push(item)
+            elif isinstance(value, gast.AST):
+                push(value)

@@ -115,7 +115,7 @@ class Normalizer:
     def visit_AugAssign(self, stmt: gast.AugAssign) -> None:
         target = stmt.target
         load = nodes.clone(target)
-        for n in gast.walk(load):
+        for n in nodes.walk(load):
             if hasattr(n, "ctx"):
                 n.ctx = gast.Load()
         value = gast.BinOp(left=load, op=stmt.op, right=stmt.value)

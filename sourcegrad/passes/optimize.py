@@ -22,7 +22,7 @@ def _removable(stmt) -> bool:
     if getattr(stmt, "sg_generated", False) or getattr(stmt, "sg_pure", False):
         return True
     return isinstance(stmt.value, _PURE) and not any(
-        isinstance(n, gast.Call) for n in gast.walk(stmt.value))
+        isinstance(n, gast.Call) for n in nodes.walk(stmt.value))
 
 
 def _target_names(target):
@@ -48,7 +48,7 @@ def eliminate_dead_code(body: list, live: set[str]) -> list:
             live -= names
         elif isinstance(stmt, (gast.For, gast.While, gast.If)):
             # nested blocks are kept whole; everything they read stays live
-            live |= {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)}
+            live |= {n.id for n in nodes.walk(stmt) if isinstance(n, gast.Name)}
             kept.append(stmt)
             continue
         live |= set(nodes.loaded_names(stmt))
@@ -114,7 +114,7 @@ def reuse_forward_values(body: list, params: set[str]) -> list:
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and \
                 isinstance(stmt.value, (gast.Call, gast.BinOp, gast.UnaryOp)):
             target = stmt.targets[0].id
-            operands = [n.id for n in gast.walk(stmt.value) if isinstance(n, gast.Name)]
+            operands = [n.id for n in nodes.walk(stmt.value) if isinstance(n, gast.Name)]
             if stable(target) and all(stable(o) or _is_global(o, counts, params)
                                       for o in operands):
                 known.setdefault(gast.dump(stmt.value), target)
@@ -178,14 +178,14 @@ def release_dead_values(body: list, keep: set[str]) -> list:
     bound_at: dict[str, int] = {}
     captured = set()  # read by a lambda or comprehension: a closure cell, never deleted
     for i, stmt in enumerate(body):
-        for n in gast.walk(stmt):
+        for n in nodes.walk(stmt):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                 last_use[n.id] = i
         for n in _walk(stmt):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                 bound_at.setdefault(n.id, i)
             if isinstance(n, _SCOPES):
-                captured |= {m.id for m in gast.walk(n) if isinstance(m, gast.Name)}
+                captured |= {m.id for m in nodes.walk(n) if isinstance(m, gast.Name)}
     releasable = {}
     for name, i in last_use.items():
         if name in keep or counts.get(name) != 1 or name not in bound_at or name in captured:
@@ -217,6 +217,7 @@ def earliest_shape_args(backward: list, forward: list, shapes, readers: dict, pa
     if shapes is None or not readers:
         return backward
     earliest: dict[str, str] = {}
+    once = _store_counts(forward)
     for name in params:
         token = shapes.tokens.get(name)
         if token is not None:
@@ -225,12 +226,12 @@ def earliest_shape_args(backward: list, forward: list, shapes, readers: dict, pa
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             name = stmt.targets[0].id
             token = shapes.tokens.get(name)
-            if token is not None and _bound_once(name, forward):
+            if token is not None and once.get(name) == 1:
                 earliest.setdefault(token, name)
     for stmt in backward:
         if isinstance(stmt, (gast.For, gast.While, gast.If)):
             continue  # values inside loops may be restored from stacks: leave them
-        for node in gast.walk(stmt):
+        for node in nodes.walk(stmt):
             if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
                     node.func.id in readers:
                 pos = readers[node.func.id]
@@ -240,12 +241,3 @@ def earliest_shape_args(backward: list, forward: list, shapes, readers: dict, pa
                     if better is not None:
                         arg.id = better
     return backward
-
-
-def _bound_once(name: str, stmts: list) -> bool:
-    count = 0
-    for stmt in stmts:
-        for n in gast.walk(stmt):
-            if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store):
-                count += 1
-    return count == 1

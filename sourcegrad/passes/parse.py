@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import gast
 
 from ..errors import Location, TransformError
+from . import nodes
 
 
 @dataclass
@@ -104,7 +105,7 @@ def _find_def(module, fn, info: SourceInfo):
                     node.name == code.co_name:
                 return node
         return None
-    lambdas = [n for n in gast.walk(module) if isinstance(n, gast.Lambda)]
+    lambdas = [n for n in nodes.walk(module) if isinstance(n, gast.Lambda)]
     if len(lambdas) != 1:
         if lambdas:
             raise info.error(lambdas[1], f"cannot tell which of {len(lambdas)} lambdas on this "

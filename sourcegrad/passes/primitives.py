@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import gast
 
 from ..rules import ATTRIBUTES, METHODS, Rule, is_nondiff, lookup
+from . import nodes
 from .resolve import MISSING, Scope, resolved
 
 
@@ -129,7 +130,7 @@ def _rule_or_unknown(rule, node, args, keywords, label, callee=None) -> Op:
 
 
 def _names(node) -> list:
-    return [n for n in gast.walk(node) if isinstance(n, gast.Name) and
+    return [n for n in nodes.walk(node) if isinstance(n, gast.Name) and
             isinstance(n.ctx, gast.Load)]
 
 

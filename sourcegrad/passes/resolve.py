@@ -12,6 +12,8 @@ import types
 
 import gast
 
+from . import nodes
+
 _MISSING = object()
 
 
@@ -72,7 +74,7 @@ MISSING = _MISSING
 def local_names(fn_node: gast.FunctionDef) -> set[str]:
     """Parameters and every name the function assigns (Python's own rule for locals)."""
     names = set()
-    for node in gast.walk(fn_node):
+    for node in nodes.walk(fn_node):
         if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param, gast.Del)):
             names.add(node.id)
         elif isinstance(node, (gast.FunctionDef, gast.ClassDef)) and node is not fn_node:

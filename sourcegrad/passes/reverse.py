@@ -64,7 +64,7 @@ class Reverse(ControlFlow, AdjointStates):
             marker = nodes.pop_point([], stmt)
             marker.sg_restore = (target.value.id, target.slice)
             return [marker]
-        names = [n.id for n in gast.walk(target) if isinstance(n, gast.Name)]
+        names = [n.id for n in nodes.walk(target) if isinstance(n, gast.Name)]
         names = [n for n in names if n in self.reassigned]
         return [nodes.pop_point(names, stmt)] if names else []
 
@@ -107,7 +107,7 @@ class Reverse(ControlFlow, AdjointStates):
         else:
             g = parts[0]
         op = classify(value, self.scope)
-        inputs = {n.id for arg in op.operands() for n in gast.walk(arg)
+        inputs = {n.id for arg in op.operands() for n in nodes.walk(arg)
                   if isinstance(n, gast.Name)}
         rebound = inputs & set(targets)
         if rebound and not isinstance(g, gast.Constant):

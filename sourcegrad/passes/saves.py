@@ -20,7 +20,7 @@ from . import nodes
 def _loaded(stmts) -> set[str]:
     names = set()
     for stmt in stmts:
-        for n in gast.walk(stmt):
+        for n in nodes.walk(stmt):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                 names.add(n.id)
     return names
@@ -28,7 +28,7 @@ def _loaded(stmts) -> set[str]:
 
 def _loops(stmts):
     for stmt in stmts:
-        for n in gast.walk(stmt):
+        for n in nodes.walk(stmt):
             if isinstance(n, (gast.For, gast.While)):
                 yield n
 
@@ -49,7 +49,7 @@ class Saves:
         trips = {loop.sg_trips for loop in _loops(forward) if getattr(loop, "sg_trips", None)}
         self.trips = trips & read
         targets = {n.id for loop in _loops(forward) if isinstance(loop, gast.For)
-                   for n in gast.walk(loop.target) if isinstance(n, gast.Name)}
+                   for n in nodes.walk(loop.target) if isinstance(n, gast.Name)}
         self.stacked = read & (self.reassigned | self.trips) - (targets - self._assigned(forward))
         self.mutated = read & {s.targets[0].value.id for s in _assigns(forward)
                                if isinstance(s.targets[0], gast.Subscript)}
@@ -72,14 +72,14 @@ class Saves:
 
     @staticmethod
     def _assigned(stmts) -> set[str]:
-        return {n.id for s in _assigns(stmts) for n in gast.walk(s.targets[0])
+        return {n.id for s in _assigns(stmts) for n in nodes.walk(s.targets[0])
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
     def _shape_only(self, backward: list) -> set[str]:
         """Saved variables the backward sweep reads only for their shapes (to unbroadcast)."""
         shape_loads, all_loads = set(), {}
         for stmt in backward:
-            for node in gast.walk(stmt):
+            for node in nodes.walk(stmt):
                 if isinstance(node, gast.Call) and isinstance(node.func, gast.Name):
                     pos = self.shape_readers.get(node.func.id)
                     if pos is not None and len(node.args) > pos and \
@@ -125,7 +125,7 @@ class Saves:
                     before.append(gast.Expr(value=nodes.call(
                         nodes.attr(nodes.load(self.region(base)), "append"), save)))
             elif not getattr(stmt, "sg_nosave", False) and not getattr(stmt, "sg_first", False):
-                names = [n.id for n in gast.walk(target) if isinstance(n, gast.Name)]
+                names = [n.id for n in nodes.walk(target) if isinstance(n, gast.Name)]
                 before.extend(self.push(n, stmt) for n in names if n in self.stacked)
             return before + [stmt]
         if isinstance(stmt, gast.If):
@@ -187,7 +187,7 @@ def _mark_first_bindings(stmts: list, bound: set[str]) -> set[str]:
     """Mark assignments that bind names nothing bound before on any path (no save needed)."""
     for stmt in stmts:
         if isinstance(stmt, gast.Assign):
-            names = [n.id for n in gast.walk(stmt.targets[0]) if isinstance(n, gast.Name)
+            names = [n.id for n in nodes.walk(stmt.targets[0]) if isinstance(n, gast.Name)
                      and isinstance(n.ctx, gast.Store)]
             if names and not any(n in bound for n in names):
                 stmt.sg_first = True
@@ -196,17 +196,17 @@ def _mark_first_bindings(stmts: list, bound: set[str]) -> set[str]:
             bound = _mark_first_bindings(stmt.body, set(bound)) | \
                 _mark_first_bindings(stmt.orelse, set(bound))
         elif isinstance(stmt, (gast.For, gast.While)):
-            inner = {n.id for n in gast.walk(gast.Module(body=stmt.body, type_ignores=[]))
+            inner = {n.id for n in nodes.walk(gast.Module(body=stmt.body, type_ignores=[]))
                      if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
             if isinstance(stmt, gast.For):
-                inner |= {n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name)}
+                inner |= {n.id for n in nodes.walk(stmt.target) if isinstance(n, gast.Name)}
             bound = _mark_first_bindings(stmt.body, bound | inner) | bound
     return bound
 
 
 def _assigns(stmts):
     for stmt in stmts:
-        for n in gast.walk(stmt):
+        for n in nodes.walk(stmt):
             if isinstance(n, gast.Assign):
                 yield n
 

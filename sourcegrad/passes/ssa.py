@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gast
 
+from . import nodes
 from .naming import Namer
 
 
@@ -18,14 +19,14 @@ def _bound_in(stmts, top: bool, acc: dict):
         nested = not top
         if isinstance(stmt, (gast.For, gast.While, gast.If)):
             if isinstance(stmt, gast.For):
-                for n in gast.walk(stmt.target):
+                for n in nodes.walk(stmt.target):
                     if isinstance(n, gast.Name):
                         acc.setdefault(n.id, set()).add("nested")
             _bound_in(stmt.body, False, acc)
             _bound_in(stmt.orelse, False, acc)
             _bound_in(getattr(stmt, "sg_test_prelude", []), False, acc)
             continue
-        for node in gast.walk(stmt):
+        for node in nodes.walk(stmt):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 acc.setdefault(node.id, set()).add("nested" if nested else "top")
             elif isinstance(node, (gast.Lambda, gast.FunctionDef)) and node is not stmt:
@@ -45,7 +46,7 @@ def rename(fn_node: gast.FunctionDef, namer: Namer) -> set[str]:
     renamed_vars: set[str] = set()
 
     def load_rename(node):
-        for n in gast.walk(node):
+        for n in nodes.walk(node):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in eligible:
                 n.id = current.get(n.id, n.id)
 
@@ -53,7 +54,7 @@ def rename(fn_node: gast.FunctionDef, namer: Namer) -> set[str]:
         if isinstance(stmt, gast.Assign):
             load_rename(stmt.value)
             for target in stmt.targets:
-                for n in gast.walk(target):
+                for n in nodes.walk(target):
                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                         if n.id in eligible:
                             if n.id in current:

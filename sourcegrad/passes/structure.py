@@ -175,7 +175,7 @@ def _runtime_name(structurer: Structurer, obj, preferred: str) -> str:
 
 def _at(node, origin):
     """Give a synthesized subtree the user's location (errors and comments point there)."""
-    for sub in gast.walk(node):
+    for sub in nodes.walk(node):
         if getattr(sub, "lineno", None) is None and hasattr(sub, "_attributes") and \
                 "lineno" in sub._attributes:
             gast.copy_location(sub, origin)
@@ -184,7 +184,7 @@ def _at(node, origin):
 
 def _as_store(target):
     target = copy.deepcopy(target)
-    for n in gast.walk(target):
+    for n in nodes.walk(target):
         if hasattr(n, "ctx") and isinstance(n, (gast.Name, gast.Tuple, gast.List)):
             n.ctx = gast.Store()
     return target

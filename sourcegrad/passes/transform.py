@@ -48,7 +48,7 @@ def transform(program, fn, wrt: tuple[str, ...], *, split: bool, names: dict,
     """Run the pipeline on ``fn``; ``names`` gives the generated function names to define."""
     fn_node, info = parse_function(fn)
     fence.check(fn_node, info)
-    if not any(isinstance(n, gast.Return) for n in gast.walk(fn_node)):
+    if not any(isinstance(n, gast.Return) for n in nodes.walk(fn_node)):
         raise info.error(fn_node, f"{info.name}() has no return statement: there is no value "
                          "to differentiate", "End it with 'return <value>'.")
     written = fence.check_writes(fn_node, info)
@@ -238,12 +238,12 @@ def _params(fn_node) -> list[str]:
 
 
 def _stored(stmts) -> set[str]:
-    return {n.id for s in stmts for n in gast.walk(s)
+    return {n.id for s in stmts for n in nodes.walk(s)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
 def _loaded(stmts) -> set[str]:
-    return {n.id for s in stmts for n in gast.walk(s)
+    return {n.id for s in stmts for n in nodes.walk(s)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 

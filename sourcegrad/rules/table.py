@@ -66,12 +66,19 @@ class Rule:
     @property
     def signature(self) -> inspect.Signature:
         """The primitive's signature as the rule sees it (without ``g`` and ``ans``)."""
-        sig = inspect.signature(self.template)
-        return sig.replace(parameters=list(sig.parameters.values())[2:])
+        cached = self.__dict__.get("_signature")
+        if cached is None:
+            sig = inspect.signature(self.template)
+            cached = self.__dict__["_signature"] = sig.replace(
+                parameters=list(sig.parameters.values())[2:])
+        return cached
 
     @property
     def params(self) -> tuple[str, ...]:
-        return tuple(self.signature.parameters)
+        cached = self.__dict__.get("_params")
+        if cached is None:
+            cached = self.__dict__["_params"] = tuple(self.signature.parameters)
+        return cached
 
     def parts(self) -> tuple[gast.FunctionDef, list, list]:
         """(function node, prelude statements, one output expression or None per input)."""
