@@ -47,11 +47,16 @@ def check_grads(f, *args, wrt=0, rtol: float = 1e-5, atol: float = 1e-6, eps: fl
     grads = (analytic,) if single else tuple(analytic)
     # parameters left at their defaults are probed as explicit arguments
     import inspect
-    bound = inspect.signature(f).bind(*args, **kwargs)
+    signature = inspect.signature(f)
+    bound = signature.bind(*args, **kwargs)
     bound.apply_defaults()
-    args = tuple(_as_float64(bound.arguments[p]) if p in names else bound.arguments[p]
-                 for p in params if p in bound.arguments)
-    kwargs = {k: v for k, v in bound.arguments.items() if k not in params}
+    for p in names:
+        bound.arguments[p] = _as_float64(bound.arguments[p])
+    extra = [bound.arguments[n] for n, p in signature.parameters.items()
+             if p.kind is p.VAR_POSITIONAL and n in bound.arguments]
+    args = tuple(bound.arguments[p] for p in params if p in bound.arguments) + \
+        tuple(a for group in extra for a in group)
+    kwargs = {k: v for k, v in bound.kwargs.items() if k not in params}
     rows = []
     for name, g in zip(names, grads):
         position = params.index(name)

@@ -18,9 +18,32 @@ from .nodes import COMMENT_PREFIX
 _COMMENT_LINE = re.compile(r"""^(\s*)((["']{1,3})\\x00#.*\3)\s*$""")
 
 
+def to_ast(node):
+    """gast -> ast for the node kinds the compiler emits (a direct copy: gast mirrors ast
+    field for field, except that parameters are Names with a Param context)."""
+    if isinstance(node, list):
+        return [to_ast(n) for n in node]
+    if not isinstance(node, gast.AST):
+        return node
+    if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Param):
+        return ast.arg(arg=node.id, annotation=to_ast(node.annotation), type_comment=None)
+    cls = getattr(ast, type(node).__name__)
+    new = cls.__new__(cls)
+    for field in cls._fields:
+        value = getattr(node, field, None)
+        if value is None and field in _LIST_FIELDS:
+            value = []
+        setattr(new, field, to_ast(value))
+    if isinstance(new, ast.stmt):
+        new.lineno = 0  # ast.unparse looks type comments up by line
+    return new
+
+
+_LIST_FIELDS = {"type_params", "decorator_list", "keywords", "type_ignores"}
+
+
 def to_source(tree) -> str:
-    module = gast.gast_to_ast(tree)
-    ast.fix_missing_locations(module)
+    module = to_ast(tree)  # printing needs no line numbers: the text is compiled, not the tree
     text = ast.unparse(module)
     lines = []
     for line in text.splitlines():

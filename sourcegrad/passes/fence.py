@@ -92,13 +92,15 @@ def check_writes(fn_node: gast.FunctionDef, info: SourceInfo) -> list[str]:
     caller's arrays.
     """
     params = {a.id for a in fn_node.args.args + fn_node.args.posonlyargs + fn_node.args.kwonlyargs}
-    shared = {}  # name -> the variable whose array it may share
+    shared = {}  # name -> a variable whose array (or list) it may share, both ways
     for node in nodes.walk(fn_node):
         if isinstance(node, gast.Assign) and len(node.targets) == 1 and \
                 isinstance(node.targets[0], gast.Name):
             source = _shared_source(node.value)
-            if source is not None:
+            if source is not None and source != node.targets[0].id:
                 shared[node.targets[0].id] = source
+                shared.setdefault(source, node.targets[0].id)
+        _check_mutating_call(node, info)
     written = []
     for node in nodes.walk(fn_node):
         target, augmented = None, False
@@ -106,6 +108,9 @@ def check_writes(fn_node: gast.FunctionDef, info: SourceInfo) -> list[str]:
             target, augmented = node.target, True
         elif isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
             target = node.targets[0]
+        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+                node.func.attr in ("append", "extend") and isinstance(node.func.value, gast.Name):
+            target = node.func.value  # a list grown in place
         if target is None:
             continue
         base = target.value if isinstance(target, gast.Subscript) else target
@@ -123,10 +128,54 @@ def check_writes(fn_node: gast.FunctionDef, info: SourceInfo) -> list[str]:
     return sorted(set(written))
 
 
+_MUTATING_METHODS = {"sort", "fill", "put", "resize", "itemset", "partition", "setfield",
+                     "setflags", "byteswap", "clear", "insert", "pop", "remove", "reverse",
+                     "update", "setdefault", "popitem"}
+_VIEW_FUNCTIONS = {"asarray", "asanyarray", "reshape", "ravel", "transpose", "swapaxes",
+                   "squeeze", "expand_dims", "broadcast_to", "moveaxis", "atleast_1d",
+                   "atleast_2d", "atleast_3d", "diagonal", "real", "imag"}
+_MUTATING_FUNCTIONS = {"copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis"}
+
+
+def _check_mutating_call(node, info: SourceInfo) -> None:
+    """Calls that change an array in place (``x.sort()``, ``out=``, ``np.add.at``) are refused:
+    the forward sweep would change values the backward sweep still needs."""
+    if not isinstance(node, gast.Call):
+        return
+    func = node.func
+    what = None
+    if any(kw.arg == "out" for kw in node.keywords):
+        what = "out= (writing a result into an existing array)"
+    elif isinstance(func, gast.Attribute) and func.attr == "at":
+        what = f"{_dotted(func)}() (an unbuffered in-place update)"
+    elif isinstance(func, gast.Attribute) and func.attr in _MUTATING_FUNCTIONS and \
+            isinstance(func.value, gast.Name) and func.value.id in ("np", "numpy"):
+        what = f"{_dotted(func)}() (it changes its first argument in place)"
+    elif isinstance(func, gast.Attribute) and func.attr in _MUTATING_METHODS:
+        what = f".{func.attr}() (it changes its object in place)"
+    if what is not None:
+        raise info.error(node, f"{what} is not supported in differentiated code",
+                         "Instead: compute a new value (y = np.sort(x), y = x + v, ...) and "
+                         "use that.")
+
+
+def _dotted(node) -> str:
+    if isinstance(node, gast.Name):
+        return node.id
+    if isinstance(node, gast.Attribute):
+        return _dotted(node.value) + "." + node.attr
+    return "..."
+
+
 def _shared_source(value):
     """The variable whose array ``value`` may share (a plain name or a view of it)."""
     if isinstance(value, gast.Name):
         return value.id
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
+            value.func.attr in _VIEW_FUNCTIONS and isinstance(value.func.value, gast.Name) and \
+            value.func.value.id in ("np", "numpy") and value.args and \
+            isinstance(value.args[0], gast.Name):
+        return value.args[0].id
     if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
         return value.value.id
     if isinstance(value, gast.Attribute) and value.attr in _VIEW_METHODS and \

@@ -121,9 +121,13 @@ def reuse_forward_values(body: list, params: set[str]) -> list:
     if not known:
         return body
 
+    signatures = {_signature(stmt.value) for stmt in body
+                  if isinstance(stmt, gast.Assign) and not getattr(stmt, "sg_generated", False)}
+
     class Reuse(gast.NodeTransformer):
         def generic_visit(self, node):
-            if isinstance(node, (gast.Call, gast.BinOp, gast.UnaryOp)):
+            if isinstance(node, (gast.Call, gast.BinOp, gast.UnaryOp)) and \
+                    _signature(node) in signatures:
                 name = known.get(gast.dump(node))
                 if name is not None:
                     return nodes.load(name)
@@ -135,6 +139,16 @@ def reuse_forward_values(body: list, params: set[str]) -> list:
             stmt.value = Reuse().visit(stmt.value)
         out.append(stmt)
     return out
+
+
+def _signature(node):
+    """A cheap key that two equal expressions share (to skip most full comparisons)."""
+    if isinstance(node, gast.Call):
+        func = node.func
+        return ("call", getattr(func, "attr", None) or getattr(func, "id", None), len(node.args))
+    if isinstance(node, (gast.BinOp, gast.UnaryOp)):
+        return (type(node).__name__, type(node.op).__name__)
+    return None
 
 
 def _is_global(name, counts, params) -> bool:
@@ -170,31 +184,31 @@ def fold_negations(body: list) -> list:
 def release_dead_values(body: list, keep: set[str]) -> list:
     """Insert ``del`` after the last top-level use of each local nothing reads afterwards.
 
-    Only names bound and read by straight-line statements at the top level are released, and
-    only names the compiler made or the user bound (never parameters or ``keep``).
+    Only names bound once, by a plain top-level assignment, are released (never parameters,
+    ``keep``, or names a lambda or comprehension captures).
     """
-    counts = _store_counts(body)
     last_use: dict[str, int] = {}
     bound_at: dict[str, int] = {}
-    captured = set()  # read by a lambda or comprehension: a closure cell, never deleted
+    counts: dict[str, int] = {}
+    captured: set[str] = set()
     for i, stmt in enumerate(body):
         for n in nodes.walk(stmt):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-                last_use[n.id] = i
-        for n in _walk(stmt):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-                bound_at.setdefault(n.id, i)
-            if isinstance(n, _SCOPES):
-                captured |= {m.id for m in nodes.walk(n) if isinstance(m, gast.Name)}
-    releasable = {}
+            kind = type(n)
+            if kind is gast.Name:
+                ctx = type(n.ctx)
+                if ctx is gast.Load:
+                    last_use[n.id] = i
+                else:
+                    counts[n.id] = counts.get(n.id, 0) + 1
+                    bound_at.setdefault(n.id, i)
+            elif kind in _SCOPES:
+                captured |= {m.id for m in nodes.walk(n) if type(m) is gast.Name}
+    releasable: dict[int, list] = {}
     for name, i in last_use.items():
-        if name in keep or counts.get(name) != 1 or name not in bound_at or name in captured:
+        if name in keep or name in captured or counts.get(name) != 1 or name not in bound_at:
             continue
-        stmt = body[bound_at[name]]
-        if not isinstance(stmt, gast.Assign) or isinstance(body[i], (gast.Return,)):
-            continue
-        if any(isinstance(body[k], (gast.For, gast.While, gast.If))
-               for k in (i,)):
+        if not isinstance(body[bound_at[name]], gast.Assign) or \
+                isinstance(body[i], (gast.Return, gast.For, gast.While, gast.If)):
             continue
         releasable.setdefault(i, []).append(name)
     out = []

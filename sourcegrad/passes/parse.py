@@ -105,7 +105,8 @@ def _find_def(module, fn, info: SourceInfo):
                     node.name == code.co_name:
                 return node
         return None
-    lambdas = [n for n in nodes.walk(module) if isinstance(n, gast.Lambda)]
+    lambdas = sorted((n for n in nodes.walk(module) if isinstance(n, gast.Lambda)),
+                     key=lambda n: (n.lineno, n.col_offset))
     if len(lambdas) != 1:
         if lambdas:
             raise info.error(lambdas[1], f"cannot tell which of {len(lambdas)} lambdas on this "

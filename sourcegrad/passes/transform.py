@@ -91,7 +91,7 @@ def transform(program, fn, wrt: tuple[str, ...], *, split: bool, names: dict,
     backward = reverse.block(forward)
     params = _params(fn_node)
     shape_readers = {name: 1 for name, obj in namer.helper_objects().items()
-                     if obj in (runtime.unbroadcast, runtime.expand_to)}
+                     if obj is runtime.unbroadcast or obj is runtime.expand_to}
     saves = Saves(reassigned, set(params), namer, binder.name_for, shape_readers)
     stack_setup, forward, backward = saves.instrument(forward, backward)
     for stmt in backward:
@@ -184,7 +184,6 @@ def _optimized(body: list, params: set[str]) -> list:
     body = optimize.eliminate_dead_code(body, set())
     body = optimize.reuse_forward_values(body, params)
     body = optimize.fold_negations(body)
-    body = optimize.eliminate_dead_code(body, set())
     return optimize.release_dead_values(body, set())
 
 

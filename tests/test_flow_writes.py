@@ -1,0 +1,125 @@
+"""In-place writes the compiler cannot follow are refused with a located error, never a wrong
+gradient; writes it can follow (into arrays the function owns) are checked against finite
+differences. Cases found while writing docs/architecture.md."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+import sourcegrad
+from sourcegrad import TransformError
+from sourcegrad.testing import check_grads
+
+X = np.array([0.3, -1.2, 0.8])
+
+
+def sorts_in_place(x):
+    y = x * 2.0
+    y.sort()
+    return np.sum(y * x)
+
+
+def fills_in_place(x):
+    y = np.zeros(3)
+    y.fill(2.0)
+    return np.sum(y * x)
+
+
+def ufunc_out(x):
+    y = np.zeros(3)
+    np.sin(x, out=y)
+    return np.sum(y)
+
+
+def add_at(x):
+    y = np.zeros(3)
+    np.add.at(y, [0, 0, 1], x[:3])
+    return np.sum(y * y)
+
+
+def write_through_original(x):
+    y = x * 1.0
+    z = y
+    y[0] = 5.0
+    return np.sum(z * x)
+
+
+def grow_through_alias(x):
+    a = [x]
+    b = a
+    a.append(x * 2.0)
+    return np.sum(b[1])
+
+
+def asarray_alias(x):
+    y = np.asarray(x)
+    y[0] = 1.0
+    return np.sum(y * x)
+
+
+def reshape_alias(x):
+    y = x * 1.0
+    z = np.reshape(y, (3, 1))
+    z[0, 0] = 2.0
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("fn, marker", [
+    (sorts_in_place, "y.sort()"),
+    (fills_in_place, "y.fill(2.0)"),
+    (ufunc_out, "np.sin(x, out=y)"),
+    (add_at, "np.add.at("),
+    (write_through_original, "y[0] = 5.0"),
+    (grow_through_alias, "a.append("),
+    (asarray_alias, "y[0] = 1.0"),
+    (reshape_alias, "z[0, 0] = 2.0"),
+], ids=lambda v: getattr(v, "__name__", "marker"))
+def test_untraceable_in_place_writes_are_refused_at_the_users_line(fn, marker):
+    with pytest.raises(TransformError) as info:
+        sourcegrad.grad(fn)
+    assert marker in str(info.value)
+    assert info.value.lineno is not None and info.value.hint
+
+
+def owned_writes(x):
+    y = x * 1.0  # a new array: writing into it changes nothing else
+    y[0] = y[1] * 3.0
+    y += x
+    return np.sum(y ** 2)
+
+
+def writes_into_parameter(x):
+    x[1] = x[0] * 2.0  # the gradient function works on a copy: the caller's x never changes
+    return np.sum(x ** 2)
+
+
+@pytest.mark.parametrize("fn", [owned_writes, writes_into_parameter])
+def test_traceable_writes_have_the_right_gradient(fn):
+    before = X.copy()
+    check_grads(fn, X.copy())
+    sourcegrad.grad(fn)(X)
+    np.testing.assert_array_equal(X, before)
+
+
+def scaled(x, w):
+    return np.sum(w * x ** 2)
+
+
+def test_partial_binding_an_array_compiles():
+    weights = np.array([1.0, 2.0, 3.0])
+    part = functools.partial(scaled, w=weights)
+
+    def uses_partial(x):
+        return part(x) * 2.0
+
+    check_grads(uses_partial, X)
+
+
+def with_star_args(x, *rest):
+    return np.sum(x * rest[0]) + len(rest)
+
+
+def test_check_grads_handles_star_args():
+    check_grads(with_star_args, X, X * 2.0, 7.0)
