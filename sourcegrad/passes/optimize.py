@@ -115,20 +115,17 @@ def reuse_forward_values(body: list, params: set[str]) -> list:
                 isinstance(stmt.value, (gast.Call, gast.BinOp, gast.UnaryOp)):
             target = stmt.targets[0].id
             operands = [n.id for n in nodes.walk(stmt.value) if isinstance(n, gast.Name)]
-            if stable(target) and all(stable(o) or _is_global(o, counts, params)
-                                      for o in operands):
-                known.setdefault(gast.dump(stmt.value), target)
+            key = _key(stmt.value)
+            if key is not None and stable(target) and \
+                    all(stable(o) or _is_global(o, counts, params) for o in operands):
+                known.setdefault(key, target)
     if not known:
         return body
 
-    signatures = {_signature(stmt.value) for stmt in body
-                  if isinstance(stmt, gast.Assign) and not getattr(stmt, "sg_generated", False)}
-
     class Reuse(gast.NodeTransformer):
         def generic_visit(self, node):
-            if isinstance(node, (gast.Call, gast.BinOp, gast.UnaryOp)) and \
-                    _signature(node) in signatures:
-                name = known.get(gast.dump(node))
+            if isinstance(node, (gast.Call, gast.BinOp, gast.UnaryOp)):
+                name = known.get(_key(node))
                 if name is not None:
                     return nodes.load(name)
             return super().generic_visit(node)
@@ -141,13 +138,29 @@ def reuse_forward_values(body: list, params: set[str]) -> list:
     return out
 
 
-def _signature(node):
-    """A cheap key that two equal expressions share (to skip most full comparisons)."""
-    if isinstance(node, gast.Call):
-        func = node.func
-        return ("call", getattr(func, "attr", None) or getattr(func, "id", None), len(node.args))
-    if isinstance(node, (gast.BinOp, gast.UnaryOp)):
-        return (type(node).__name__, type(node.op).__name__)
+def _key(node):
+    """A hashable structural key of a small expression (None for kinds not compared)."""
+    kind = type(node)
+    if kind is gast.Name:
+        return ("N", node.id)
+    if kind is gast.Constant:
+        return ("C", type(node.value).__name__, repr(node.value))
+    if kind is gast.Attribute:
+        inner = _key(node.value)
+        return None if inner is None else ("A", inner, node.attr)
+    if kind is gast.BinOp:
+        left, right = _key(node.left), _key(node.right)
+        return None if left is None or right is None else \
+            ("B", type(node.op).__name__, left, right)
+    if kind is gast.UnaryOp:
+        operand = _key(node.operand)
+        return None if operand is None else ("U", type(node.op).__name__, operand)
+    if kind is gast.Call:
+        parts = [_key(node.func)] + [_key(a) for a in node.args] + \
+            [_key(kw.value) for kw in node.keywords]
+        if any(p is None for p in parts):
+            return None
+        return ("F", tuple(parts), tuple(kw.arg for kw in node.keywords))
     return None
 
 
