@@ -1,7 +1,7 @@
 """The pipeline: a Python function in, a compiled gradient function (and its source) out.
 
-    parse -> fence -> structure -> normalize -> rename (SSA) -> activity -> calls
-          -> reverse -> saves -> assemble -> optimize -> codegen -> load
+    parse -> fence -> desugar -> structure -> normalize -> rename (SSA) -> activity
+          -> shapes -> calls -> reverse -> saves -> assemble -> optimize -> codegen -> load
 
 Each pass is one module under ``passes/`` (``passes/transform.py`` runs them on one function);
 ``grad(f, verbose=True)`` prints the source after the main passes. A *program* is the gradient
