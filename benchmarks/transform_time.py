@@ -48,6 +48,39 @@ def thirty_lines(W1, b1, W2, b2, X, Y, alpha=0.1):
     return total
 
 
+def thirty_simple_lines(W1, b1, W2, b2, X, Y):
+    h = X @ W1
+    h = h + b1
+    h = np.tanh(h)
+    z = h @ W2
+    z = z + b2
+    z = z - Y
+    sq = z ** 2
+    loss = np.mean(sq)
+    r1 = W1 ** 2
+    r1 = np.sum(r1)
+    r2 = W2 ** 2
+    r2 = np.sum(r2)
+    reg = r1 + r2
+    reg = 0.01 * reg
+    a = np.abs(b1)
+    a = np.sum(a)
+    c = np.abs(b2)
+    c = np.sum(c)
+    l1 = a + c
+    l1 = 0.001 * l1
+    m = np.mean(h)
+    v = np.var(h)
+    s = np.sqrt(v + 1e-5)
+    n = m / s
+    n = n ** 2
+    total = loss + reg
+    total = total + l1
+    total = total + 0.001 * n
+    total = np.log1p(total)
+    return total
+
+
 def thirty_lines_flow(x, W, n=5):
     h = x
     hs = []
@@ -78,6 +111,17 @@ def thirty_lines_flow(x, W, n=5):
     return total
 
 
+def _operations(fn) -> int:
+    """How many operations the function has once normalized (one per statement)."""
+    import inspect
+    import textwrap
+
+    import gast
+    tree = gast.parse(textwrap.dedent(inspect.getsource(fn)))
+    return sum(isinstance(n, (gast.BinOp, gast.UnaryOp, gast.Call, gast.Subscript, gast.Compare))
+               for n in gast.walk(tree))
+
+
 def median_ms(fn, wrt, repeats=15):
     times = []
     for _ in range(repeats):
@@ -90,18 +134,21 @@ def median_ms(fn, wrt, repeats=15):
 
 def main():
     rows = []
-    for fn, wrt in ((thirty_lines, (0, 1, 2, 3)), (thirty_lines_flow, (0, 1))):
+    cases = ((thirty_simple_lines, (0, 1, 2, 3)), (thirty_lines, (0, 1, 2, 3)),
+             (thirty_lines_flow, (0, 1)))
+    for fn, wrt in cases:
         first = median_ms(fn, wrt)
         sourcegrad.grad(fn, wrt=wrt)
         start = time.perf_counter()
         for _ in range(1000):
             sourcegrad.grad(fn, wrt=wrt)
         cached_us = (time.perf_counter() - start) * 1e3
-        rows.append((fn.__name__, first, cached_us))
-    print("| function (30 lines) | transform (ms, median) | cached grad(f) (µs) |")
-    print("|---|---:|---:|")
-    for name, first, cached in rows:
-        print(f"| {name} | {first:.1f} | {cached:.1f} |")
+        rows.append((fn.__name__, _operations(fn), first, cached_us))
+    print("| function (30 lines) | primitive operations | transform (ms, median) | "
+          "cached grad(f) (µs) |")
+    print("|---|---:|---:|---:|")
+    for name, ops, first, cached in rows:
+        print(f"| {name} | {ops} | {first:.1f} | {cached:.1f} |")
     # the gradients are right, too
     rng = np.random.default_rng(0)
     W1, b1 = rng.normal(size=(8, 16)) * 0.3, rng.normal(size=16) * 0.1
@@ -109,6 +156,8 @@ def main():
     X, Y = rng.normal(size=(5, 8)), np.eye(4)[rng.integers(0, 4, 5)]
     sourcegrad.testing.check_grads(thirty_lines, W1, b1, W2, b2, X, Y, wrt=(0, 1, 2, 3),
                                    rtol=1e-4, atol=1e-6)
+    sourcegrad.testing.check_grads(thirty_simple_lines, W1, b1, W2, b2, X, Y[:, :4],
+                                   wrt=(0, 1, 2, 3), rtol=1e-4, atol=1e-6)
     sourcegrad.testing.check_grads(thirty_lines_flow, rng.normal(size=4),
                                    rng.normal(size=(4, 4)) * 0.5, wrt=(0, 1), rtol=1e-4)
     print("gradients checked against finite differences: ok")

@@ -96,13 +96,13 @@ def _store_counts(body) -> dict[str, int]:
     return counts
 
 
-def reuse_forward_values(body: list, params: set[str]) -> list:
+def reuse_forward_values(body: list, params: set[str], counts=None) -> list:
     """Replace expressions in the backward sweep that the forward sweep already computed.
 
     ``dx = dcos * -np.sin(x)`` becomes ``dx = dcos * -sin`` when the forward sweep holds
     ``sin = np.sin(x)`` and neither ``sin`` nor ``x`` is ever re-bound.
     """
-    counts = _store_counts(body)
+    counts = counts if counts is not None else _store_counts(body)
 
     def stable(name):
         return counts.get(name, 0) == (0 if name in params else 1)
@@ -122,7 +122,7 @@ def reuse_forward_values(body: list, params: set[str]) -> list:
     if not known:
         return body
 
-    class Reuse(gast.NodeTransformer):
+    class Reuse(nodes.Transformer):
         def generic_visit(self, node):
             if isinstance(node, (gast.Call, gast.BinOp, gast.UnaryOp)):
                 name = known.get(_key(node))
@@ -171,7 +171,7 @@ def _is_global(name, counts, params) -> bool:
 def fold_negations(body: list) -> list:
     """``a + -b * c`` -> ``a - b * c`` and ``a + -b`` -> ``a - b`` (one array pass fewer)."""
 
-    class Fold(gast.NodeTransformer):
+    class Fold(nodes.Transformer):
         def visit_BinOp(self, node):
             self.generic_visit(node)
             if not isinstance(node.op, gast.Add):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import linecache
 import textwrap
 from dataclasses import dataclass
 
@@ -60,8 +61,12 @@ def parse_function(fn) -> tuple[gast.FunctionDef, SourceInfo]:
             hint="Differentiate a Python function that calls it, and give the callable a rule "
                  "with sourcegrad.extend.defvjp(...) if it needs a gradient.")
     try:
-        lines, first_line = inspect.getsourcelines(fn)
-        filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
+        found = _indented_block(fn)
+        if found is None:
+            lines, first_line = inspect.getsourcelines(fn)
+            filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
+        else:
+            lines, first_line, filename = found
     except (OSError, TypeError) as exc:
         code = fn.__code__
         raise TransformError(
@@ -88,6 +93,46 @@ def parse_function(fn) -> tuple[gast.FunctionDef, SourceInfo]:
                          "Differentiate a plain function that returns its result.")
     node.decorator_list = []
     return node, info
+
+
+def _indented_block(fn):
+    """The lines of a ``def`` read straight from ``linecache`` by indentation, or None.
+
+    ``inspect.getsourcelines`` tokenizes the block, which costs more than the rest of parsing;
+    a def's body is simply the lines indented deeper than its header. Anything unusual (a
+    lambda, a string literal at column 0 inside the body) goes back to ``inspect``.
+    """
+    code = fn.__code__
+    if code.co_name == "<lambda>":
+        return None
+    filename = code.co_filename
+    lines = linecache.getlines(filename, fn.__globals__)
+    start = code.co_firstlineno - 1
+    if not lines or start >= len(lines):
+        return None
+    header = lines[start]
+    base = len(header) - len(header.lstrip())
+    header_at = start
+    while header_at < len(lines) and lines[header_at].lstrip().startswith("@"):
+        header_at += 1  # decorators come first
+    if header_at >= len(lines) or \
+            not lines[header_at].lstrip().startswith(("def ", "async def ")):
+        return None
+    end = header_at + 1
+    while end < len(lines):
+        line = lines[end]
+        stripped = line.strip()
+        if stripped and len(line) - len(line.lstrip()) <= base and \
+                not stripped.startswith((")", "]", "}")):
+            break
+        end += 1
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    block = lines[start:end]
+    if any('"""' in line or "'''" in line for line in block[1:]) and \
+            sum(line.count('"""') + line.count("'''") for line in block) % 2:
+        return None  # a multi-line string may cross the indentation: let inspect decide
+    return block, start + 1, filename
 
 
 def _indent(text: str) -> int:

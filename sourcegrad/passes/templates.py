@@ -73,6 +73,47 @@ def bind_arguments(rule: Rule, args: list, keywords: dict, binder: Binder, error
     return mapping
 
 
+class Substitute(nodes.Transformer):
+    """Replace a template's names in one pass (replacements are never revisited): parameters
+    by operands, ``g``/``ans``, locals by fresh names, globals by runtime helper names."""
+
+    def __init__(self, substitution, renames, template_globals, binder):
+        self.substitution = substitution
+        self.renames = renames
+        self.template_globals = template_globals
+        self.binder = binder
+
+    def visit_Call(self, node):
+        # a helper that is the identity for a literal argument folds away: mask_mul(g, True)
+        helper = self.template_globals.get(getattr(node.func, "id", None))
+        identity = getattr(helper, "sg_identity_when", None)
+        lazy = getattr(helper, "sg_lazy_constant", False)
+        self.generic_visit(node)
+        if lazy and len(node.args) >= 2 and _number(node.args[0]) is not None and \
+                isinstance(node.args[1], gast.Name) and \
+                (len(node.args) < 3 or _is_none(node.args[2])):
+            return lazy_constant(node.args[0].value, node.args[1].id)
+        if getattr(helper, "sg_scalar", False):
+            node.sg_scalar = True
+        if identity is not None:
+            position, value = identity
+            arg = node.args[position] if position < len(node.args) else None
+            if isinstance(arg, gast.Constant) and arg.value is value:
+                return node.args[0]
+        return node
+
+    def visit_Name(self, node):
+        if node.id in self.substitution and isinstance(node.ctx, gast.Load):
+            return nodes.clone(self.substitution[node.id])
+        if node.id in self.renames:
+            return gast.Name(self.renames[node.id], node.ctx, None, None)
+        if node.id in self.template_globals:
+            return nodes.load(self.binder.name_for(self.template_globals[node.id], node.id))
+        if hasattr(builtins, node.id):
+            return nodes.load(self.binder.name_for(getattr(builtins, node.id), node.id))
+        return node
+
+
 def instantiate(rule: Rule, operands: dict, g, ans, wanted: set[int], binder: Binder):
     """Statements and per-input contributions of ``rule`` at one site.
 
@@ -87,44 +128,10 @@ def instantiate(rule: Rule, operands: dict, g, ans, wanted: set[int], binder: Bi
             renames[target.id] = binder.namer.fresh(target.id)
     substitution = dict(operands, g=g, ans=ans)
 
-    class Substitute(gast.NodeTransformer):
-        """Replace template names in one pass (replacements are never revisited)."""
-
-        def visit_Call(self, node):
-            # a helper that is the identity for a literal argument folds away:
-            # mask_mul(g, True) -> g
-            func = node.func
-            identity = getattr(template_globals.get(getattr(func, "id", None)),
-                               "sg_identity_when", None)
-            lazy = getattr(template_globals.get(getattr(func, "id", None)),
-                           "sg_lazy_constant", False)
-            self.generic_visit(node)
-            if lazy and len(node.args) >= 2 and _number(node.args[0]) is not None and \
-                    isinstance(node.args[1], gast.Name) and \
-                    (len(node.args) < 3 or _is_none(node.args[2])):
-                return lazy_constant(node.args[0].value, node.args[1].id)
-            if getattr(template_globals.get(getattr(func, "id", None)), "sg_scalar", False):
-                node.sg_scalar = True
-            if identity is not None:
-                position, value = identity
-                arg = node.args[position] if position < len(node.args) else None
-                if isinstance(arg, gast.Constant) and arg.value is value:
-                    return node.args[0]
-            return node
-
-        def visit_Name(self, node):
-            if node.id in substitution and isinstance(node.ctx, gast.Load):
-                return nodes.clone(substitution[node.id])
-            if node.id in renames:
-                return gast.Name(renames[node.id], node.ctx, None, None)
-            if node.id in template_globals:
-                return nodes.load(binder.name_for(template_globals[node.id], node.id))
-            if hasattr(builtins, node.id):
-                return nodes.load(binder.name_for(getattr(builtins, node.id), node.id))
-            return node
+    substitute_names = Substitute(substitution, renames, template_globals, binder)
 
     def substitute(node):
-        return Substitute().visit(nodes.clone(node))
+        return substitute_names.visit(nodes.clone(node))
 
     statements = []
     for stmt in prelude:
@@ -186,24 +193,32 @@ def _settle_lazy(expr, binder):
         return expr
     shapes = binder.shapes
 
-    class Materialize(gast.NodeTransformer):
-        def visit_BinOp(self, node):
-            for lazy, other in ((node.left, node.right), (node.right, node.left)):
-                like = getattr(lazy, "sg_like", None)
-                if like is not None and shapes is not None and \
-                        shapes.same(other, nodes.load(like)):
-                    lazy.sg_like = None
-            return self.generic_visit(node)
+    return _Materialize(shapes, binder).visit(expr)
 
-        def visit_Constant(self, node):
-            like = getattr(node, "sg_like", None)
-            if like is None:
-                return node
-            from .. import runtime
-            return nodes.call(binder.name_for(runtime.expand_to, "expand_to"),
-                              nodes.const(node.value), nodes.load(like))
 
-    return Materialize().visit(expr)
+class _Materialize(nodes.Transformer):
+    """Lazy constants inside a larger contribution become arrays, unless a full-shape value
+    next to them makes the result full anyway."""
+
+    def __init__(self, shapes, binder):
+        self.shapes = shapes
+        self.binder = binder
+
+    def visit_BinOp(self, node):
+        for lazy, other in ((node.left, node.right), (node.right, node.left)):
+            like = getattr(lazy, "sg_like", None)
+            if like is not None and self.shapes is not None and \
+                    self.shapes.same(other, nodes.load(like)):
+                lazy.sg_like = None
+        return self.generic_visit(node)
+
+    def visit_Constant(self, node):
+        like = getattr(node, "sg_like", None)
+        if like is None:
+            return node
+        from .. import runtime
+        return nodes.call(self.binder.name_for(runtime.expand_to, "expand_to"),
+                          nodes.const(node.value), nodes.load(like))
 
 
 def _is_none(node) -> bool:
@@ -253,7 +268,7 @@ def _number(node):
     return None
 
 
-class _Fold(gast.NodeTransformer):
+class _Fold(nodes.Transformer):
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
         value = _number(node.operand)
