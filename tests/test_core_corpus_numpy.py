@@ -14,11 +14,7 @@ import numpy as np
 import pytest
 from test_core_corpus_syntax import (
     Case,
-    case_id,
-    check_arguments_untouched,
-    check_finite_differences,
-    check_gradient_types,
-    check_value_is_exact,
+    corpus_tests,
 )
 
 import sourcegrad
@@ -189,24 +185,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_gradient_matches_finite_differences(case):
-    check_finite_differences(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_value_and_grad_value_is_exactly_f(case):
-    check_value_is_exact(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_arguments_are_never_written(case):
-    check_arguments_untouched(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_gradient_has_the_arguments_shape_and_type(case):
-    check_gradient_types(case)
+(test_gradient_matches_finite_differences, test_value_and_grad_value_is_exactly_f,
+ test_arguments_are_never_written, test_gradient_has_the_arguments_shape_and_type) = \
+    corpus_tests(CASES)
 
 
 @pytest.mark.parametrize("fn", [np_elementwise, np_sigmoid_softplus, np_constants],

@@ -357,6 +357,17 @@ def check_gradient_types(case: Case) -> None:
             assert (g.shape, g.dtype) == (arg.shape, arg.dtype)
 
 
+def corpus_tests(cases) -> tuple:
+    """The four checks every corpus case gets, as parametrized pytest test functions."""
+    def make(check):
+        @pytest.mark.parametrize("case", cases, ids=case_id)
+        def test(case):
+            check(case)
+        return test
+    return tuple(make(check) for check in (check_finite_differences, check_value_is_exact,
+                                          check_arguments_untouched, check_gradient_types))
+
+
 def _as_tuple(case: Case, grads) -> tuple:
     return grads if isinstance(case.wrt, tuple) else (grads,)
 
@@ -372,21 +383,6 @@ def test_check_grads_with_respect_to_a_defaulted_parameter():
     check_grads(kw_defaults, V, wrt=("x", "scale"))
 
 
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_gradient_matches_finite_differences(case):
-    check_finite_differences(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_value_and_grad_value_is_exactly_f(case):
-    check_value_is_exact(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_arguments_are_never_written(case):
-    check_arguments_untouched(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_gradient_has_the_arguments_shape_and_type(case):
-    check_gradient_types(case)
+(test_gradient_matches_finite_differences, test_value_and_grad_value_is_exactly_f,
+ test_arguments_are_never_written, test_gradient_has_the_arguments_shape_and_type) = \
+    corpus_tests(CASES)
