@@ -63,7 +63,8 @@ def _drop_orphan_comments(body: list) -> list:
     for i, stmt in enumerate(body):
         if nodes.is_comment(stmt) and not getattr(stmt, "sg_section", False):
             nxt = body[i + 1] if i + 1 < len(body) else None
-            if nxt is None or nodes.is_comment(nxt):
+            if nxt is None or nodes.is_comment(nxt) or isinstance(nxt, (gast.Return,
+                                                                        gast.Delete)):
                 continue
         out.append(stmt)
     return out
