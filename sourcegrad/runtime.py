@@ -15,8 +15,12 @@ _SCALAR_TYPES = (float, int, np.floating, np.integer)
 
 
 def unbroadcast(g, x):
-    """Sum ``g`` down to the shape of ``x``: the adjoint of numpy's broadcasting of ``x``."""
-    shape = getattr(x, "shape", ())
+    """Sum ``g`` down to the shape of ``x``: the adjoint of numpy's broadcasting of ``x``.
+
+    ``x`` may also be given as its shape (a tuple): generated code keeps only the shape of a
+    value it needs for nothing else, so the value itself can be released.
+    """
+    shape = x if type(x) is tuple else getattr(x, "shape", ())
     g_shape = getattr(g, "shape", ())
     if g_shape == shape:
         return g
@@ -104,8 +108,9 @@ def check_numeric(name, value):
 
 
 def expand_to(g, x, axis=None, keepdims=False):
-    """Broadcast the adjoint of a reduction over ``axis`` back to the shape of ``x``."""
-    shape = np.shape(x)
+    """Broadcast the adjoint of a reduction over ``axis`` back to the shape of ``x`` (or to
+    ``x`` itself when it is a shape tuple)."""
+    shape = x if type(x) is tuple else np.shape(x)
     if not keepdims and axis is not None:
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
@@ -121,7 +126,9 @@ def reduced_count(x, axis=None):
     """How many elements of ``x`` each output of a reduction over ``axis`` combines."""
     if axis is None and type(x) is np.ndarray:
         return x.size
-    shape = np.shape(x)
+    shape = x if type(x) is tuple else np.shape(x)
+    if axis is None and type(x) is tuple:
+        return math.prod(shape)
     if axis is None:
         return int(np.prod(shape))
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)

@@ -229,3 +229,4 @@ def sum_adjoint(g, iterable):
     if type(iterable) in (list, tuple):
         return [g] * len(iterable)
     return np.broadcast_to(g, np.shape(iterable))
+

@@ -269,3 +269,61 @@ def earliest_shape_args(backward: list, forward: list, shapes, readers: dict, pa
                     if better is not None:
                         arg.id = better
     return backward
+
+
+def shape_witnesses(body: list, readers: dict[str, int], params, make_witness,
+                    fresh) -> list:
+    """Keep only the shape of forward values the backward sweep reads only for their shape.
+
+    ``dmatmul = unbroadcast(dadd, matmul)`` is the last use of a big ``matmul``: after
+    ``matmul_shape = shape_of(matmul)`` right where it is computed, the backward sweep reads
+    the stand-in and ``matmul`` is released as soon as the forward sweep is done with it.
+    ``make_witness(name)`` returns the expression that builds the stand-in; ``fresh`` names it.
+    """
+    counts = _store_counts(body)
+    defined: dict[str, int] = {}
+    for i, stmt in enumerate(body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and \
+                not getattr(stmt, "sg_generated", False):
+            name = stmt.targets[0].id
+            if counts.get(name) == 1 and name not in params:
+                defined[name] = i
+    shape_reads: dict[str, list] = {}
+    other = set()
+    for stmt in body:
+        generated = getattr(stmt, "sg_generated", False)
+        if not generated:
+            continue
+        compound = isinstance(stmt, (gast.For, gast.While, gast.If))
+        shape_positions = set()
+        for node in nodes.walk(stmt):
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+                    node.func.id in readers:
+                pos = readers[node.func.id]
+                if len(node.args) > pos and isinstance(node.args[pos], gast.Name):
+                    shape_positions.add(id(node.args[pos]))
+        for node in nodes.walk(stmt):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and \
+                    node.id in defined:
+                if id(node) in shape_positions and not compound:
+                    shape_reads.setdefault(node.id, []).append(node)
+                else:
+                    other.add(node.id)
+    chosen = {name: reads for name, reads in shape_reads.items() if name not in other}
+    if not chosen:
+        return body
+    out = []
+    witness_of = {}
+    for name in chosen:
+        witness_of[name] = fresh(name + "_shape")
+    for i, stmt in enumerate(body):
+        out.append(stmt)
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and \
+                stmt.targets[0].id in chosen and defined.get(stmt.targets[0].id) == i:
+            name = stmt.targets[0].id
+            witness = nodes.assign(witness_of[name], make_witness(name))
+            out.append(witness)
+    for name, reads in chosen.items():
+        for node in reads:
+            node.id = witness_of[name]
+    return out

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from .. import runtime
+from .. import runtime, runtime_flow
 from . import activity, calls, desugar, fence, nodes, normalize, optimize, shapes, ssa, structure
 from .naming import Namer
 from .parse import parse_function
@@ -136,7 +136,18 @@ def _grad_function(fn_node, name, binder, reverse, wrt, sections, stack_setup, f
     body = (prologue + stack_setup + sections[:1] + forward + check +
             (sections[1:] + backward if backward else []) + [gast.Return(value=result)])
     if options.optimize:
-        body = _optimized(body, set(_params(fn_node)))
+        # getattr(x, 'shape', ()): a Python float has shape () but no attribute
+        witness = nodes.load(binder.name_for(getattr, "getattr"))
+        params = set(_params(fn_node))
+
+        def witnesses(stmts):
+            return optimize.shape_witnesses(
+                stmts, _shape_args(binder), params,
+                lambda var: nodes.call(nodes.clone(witness), nodes.load(var),
+                                       nodes.const("shape"), nodes.tuple_([])),
+                binder.namer.fresh)
+
+        body = _optimized(body, params, before_release=witnesses)
     return _renamed(fn_node, name, body)
 
 
@@ -180,10 +191,12 @@ def _shape_args(binder) -> dict[str, int]:
             if any(obj is r for r in readers)}
 
 
-def _optimized(body: list, params: set[str]) -> list:
+def _optimized(body: list, params: set[str], before_release=None) -> list:
     body = optimize.eliminate_dead_code(body, set())
     body = optimize.reuse_forward_values(body, params)
     body = optimize.fold_negations(body)
+    if before_release is not None:
+        body = before_release(body)
     return optimize.release_dead_values(body, set())
 
 

@@ -9,18 +9,22 @@ def bind_grad_least_squares(reduced_count, unbroadcast, matmul_rhs, check_numeri
         # forward sweep
         # r = x @ W + b - y
         matmul = x @ W
+        matmul_shape = getattr(matmul, 'shape', ())
         add = matmul + b
+        del matmul
+        add_shape = getattr(add, 'shape', ())
         r = add - y
+        del add
         # backward sweep
         # grad of: return np.mean(r ** 2)
         dpow_1 = 1.0 / reduced_count(r, None)
         dr = dpow_1 * 2 * r
         del dpow_1, r
         # grad of: r = x @ W + b - y
-        dadd = unbroadcast(dr, add)
-        del add, dr
-        dmatmul = unbroadcast(dadd, matmul)
-        del matmul
+        dadd = unbroadcast(dr, add_shape)
+        del add_shape, dr
+        dmatmul = unbroadcast(dadd, matmul_shape)
+        del matmul_shape
         db = unbroadcast(dadd, b)
         del dadd
         dW = matmul_rhs(dmatmul, x, W)
