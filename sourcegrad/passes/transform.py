@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from .. import runtime, runtime_flow
+from .. import runtime
 from . import activity, calls, desugar, fence, nodes, normalize, optimize, shapes, ssa, structure
 from .naming import Namer
 from .parse import parse_function
