@@ -147,24 +147,16 @@ def _check_mutating_call(node, info: SourceInfo) -> None:
     if any(kw.arg == "out" for kw in node.keywords):
         what = "out= (writing a result into an existing array)"
     elif isinstance(func, gast.Attribute) and func.attr == "at":
-        what = f"{_dotted(func)}() (an unbuffered in-place update)"
+        what = f"{nodes.dotted(func)}() (an unbuffered in-place update)"
     elif isinstance(func, gast.Attribute) and func.attr in _MUTATING_FUNCTIONS and \
             isinstance(func.value, gast.Name) and func.value.id in ("np", "numpy"):
-        what = f"{_dotted(func)}() (it changes its first argument in place)"
+        what = f"{nodes.dotted(func)}() (it changes its first argument in place)"
     elif isinstance(func, gast.Attribute) and func.attr in _MUTATING_METHODS:
         what = f".{func.attr}() (it changes its object in place)"
     if what is not None:
         raise info.error(node, f"{what} is not supported in differentiated code",
                          "Instead: compute a new value (y = np.sort(x), y = x + v, ...) and "
                          "use that.")
-
-
-def _dotted(node) -> str:
-    if isinstance(node, gast.Name):
-        return node.id
-    if isinstance(node, gast.Attribute):
-        return _dotted(node.value) + "." + node.attr
-    return "..."
 
 
 def _shared_source(value):

@@ -85,6 +85,15 @@ def clone(node):
     return new
 
 
+def dotted(node, unknown: str = "...") -> str:
+    """``np.linalg.inv`` for a Name/Attribute chain (``unknown`` for anything else)."""
+    if isinstance(node, gast.Name):
+        return node.id
+    if isinstance(node, gast.Attribute):
+        return dotted(node.value, unknown) + "." + node.attr
+    return unknown
+
+
 def names_in(node) -> set[str]:
     return {n.id for n in walk(node) if isinstance(n, gast.Name)}
 

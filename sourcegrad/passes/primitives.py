@@ -105,8 +105,8 @@ def _classify_call(call: gast.Call, scope: Scope) -> Op:
                                 label, callee=method)
     if callee is MISSING:
         return Op("unknown", call, args=list(call.args), keywords=keywords,
-                  label=f"{_dotted(func)}()")
-    label = _dotted(func) + "()"
+                  label=f"{nodes.dotted(func, '<expression>')}()")
+    label = nodes.dotted(func, "<expression>") + "()"
     if is_nondiff(callee):
         return Op("nondiff", call, callee=callee, label=label)
     rule = lookup(callee)
@@ -132,14 +132,6 @@ def _rule_or_unknown(rule, node, args, keywords, label, callee=None) -> Op:
 def _names(node) -> list:
     return [n for n in nodes.walk(node) if isinstance(n, gast.Name) and
             isinstance(n.ctx, gast.Load)]
-
-
-def _dotted(node) -> str:
-    if isinstance(node, gast.Name):
-        return node.id
-    if isinstance(node, gast.Attribute):
-        return _dotted(node.value) + "." + node.attr
-    return "<expression>"
 
 
 _OP_SYMBOLS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**",
