@@ -123,3 +123,20 @@ def with_star_args(x, *rest):
 
 def test_check_grads_handles_star_args():
     check_grads(with_star_args, X, X * 2.0, 7.0)
+
+
+sequence = np.ones(3)  # a user global with the name of a compiler helper (sourcegrad renames its own)
+
+
+def loops_over_a_built_list(x):
+    values = []
+    for v in x:
+        values.append(v * sequence[0])
+    total = 0.0
+    for i, v in enumerate(values):
+        total = total + (i + 1) * v ** 2
+    return total
+
+
+def test_user_global_named_like_a_helper_does_not_change_the_gradient():
+    check_grads(loops_over_a_built_list, X.copy())

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import gast
 
+from ..runtime_flow import sequence as _sequence
 from . import nodes
 from .primitives import classify
 from .resolve import Scope
@@ -100,7 +101,6 @@ def analyze(body: list, wrt: list[str], outputs: list[str], scope: Scope) -> Act
     return Activity(varied, useful)
 
 
-_CONTAINER_CALLS = ("list", "tuple", "dict", "sequence")
 
 
 def containers(body: list, scope, params=()) -> set[str]:
@@ -121,7 +121,7 @@ def containers(body: list, scope, params=()) -> set[str]:
         for targets, value, stmt in definitions(body):
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
                 continue
-            if _builds_container(value, found):
+            if _builds_container(value, found, scope):
                 for t in targets:
                     if t not in found and not isinstance(stmt.targets[0], gast.Tuple):
                         found.add(t)
@@ -129,16 +129,22 @@ def containers(body: list, scope, params=()) -> set[str]:
     return found
 
 
-def _builds_container(value, found) -> bool:
+def _builds_container(value, found, scope=None) -> bool:
     if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
         return True
     if isinstance(value, gast.Name):
         return value.id in found
     if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice):
         return isinstance(value.value, gast.Name) and value.value.id in found  # items[1:3]
-    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and \
-            value.func.id in _CONTAINER_CALLS:
-        if not value.args or value.func.id != "sequence":
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name):
+        callee = scope.resolve(value.func) if scope is not None else None
+        if callee is _sequence:
+            kind = "sequence"
+        elif any(callee is kind for kind in (list, tuple, dict)):
+            kind = callee.__name__
+        else:
+            return False
+        if not value.args or kind != "sequence":
             return True
         arg = value.args[0]
         return isinstance(arg, (gast.List, gast.Tuple)) or (
