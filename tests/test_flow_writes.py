@@ -140,3 +140,17 @@ def loops_over_a_built_list(x):
 
 def test_user_global_named_like_a_helper_does_not_change_the_gradient():
     check_grads(loops_over_a_built_list, X.copy())
+
+
+import numpy as onp  # noqa: E402  (numpy under another name, as some code bases write it)
+
+
+def copies_into_with_another_numpy_name(x):
+    y = onp.zeros(3)
+    onp.copyto(y, x)
+    return onp.sum(y * x)
+
+
+def test_mutating_numpy_call_is_refused_whatever_numpy_is_called():
+    with pytest.raises(TransformError, match="copyto"):
+        sourcegrad.grad(copies_into_with_another_numpy_name)

@@ -83,7 +83,8 @@ _VIEW_METHODS = {"reshape", "ravel", "view", "transpose", "swapaxes", "squeeze",
                  "imag", "diagonal"}
 
 
-def check_writes(fn_node: gast.FunctionDef, info: SourceInfo) -> list[str]:
+def check_writes(fn_node: gast.FunctionDef, info: SourceInfo,
+                 names: dict | None = None) -> list[str]:
     """In-place writes (``y[i] = v``, ``y += v`` on arrays) must not reach another name's array.
 
     Writing into an array that another variable also names (``y = x`` or a view ``y = x[1:]``)
@@ -96,11 +97,11 @@ def check_writes(fn_node: gast.FunctionDef, info: SourceInfo) -> list[str]:
     for node in nodes.walk(fn_node):
         if isinstance(node, gast.Assign) and len(node.targets) == 1 and \
                 isinstance(node.targets[0], gast.Name):
-            source = _shared_source(node.value)
+            source = _shared_source(node.value, names or {})
             if source is not None and source != node.targets[0].id:
                 shared[node.targets[0].id] = source
                 shared.setdefault(source, node.targets[0].id)
-        _check_mutating_call(node, info)
+        _check_mutating_call(node, info, names or {})
     written = []
     for node in nodes.walk(fn_node):
         target, augmented = None, False
@@ -137,7 +138,7 @@ _VIEW_FUNCTIONS = {"asarray", "asanyarray", "reshape", "ravel", "transpose", "sw
 _MUTATING_FUNCTIONS = {"copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis"}
 
 
-def _check_mutating_call(node, info: SourceInfo) -> None:
+def _check_mutating_call(node, info: SourceInfo, names: dict) -> None:
     """Calls that change an array in place (``x.sort()``, ``out=``, ``np.add.at``) are refused:
     the forward sweep would change values the backward sweep still needs."""
     if not isinstance(node, gast.Call):
@@ -149,7 +150,7 @@ def _check_mutating_call(node, info: SourceInfo) -> None:
     elif isinstance(func, gast.Attribute) and func.attr == "at":
         what = f"{nodes.dotted(func)}() (an unbuffered in-place update)"
     elif isinstance(func, gast.Attribute) and func.attr in _MUTATING_FUNCTIONS and \
-            isinstance(func.value, gast.Name) and func.value.id in ("np", "numpy"):
+            isinstance(func.value, gast.Name) and _is_numpy(func.value.id, names):
         what = f"{nodes.dotted(func)}() (it changes its first argument in place)"
     elif isinstance(func, gast.Attribute) and func.attr in _MUTATING_METHODS:
         what = f".{func.attr}() (it changes its object in place)"
@@ -159,13 +160,21 @@ def _check_mutating_call(node, info: SourceInfo) -> None:
                          "use that.")
 
 
-def _shared_source(value):
+def _is_numpy(name: str, names: dict) -> bool:
+    """Does ``name`` mean the numpy module in the user's function (``np``, ``onp``, ...)?"""
+    obj = names.get(name)
+    if obj is None:
+        return name in ("np", "numpy")
+    return getattr(obj, "__name__", None) == "numpy"
+
+
+def _shared_source(value, names: dict):
     """The variable whose array ``value`` may share (a plain name or a view of it)."""
     if isinstance(value, gast.Name):
         return value.id
     if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
             value.func.attr in _VIEW_FUNCTIONS and isinstance(value.func.value, gast.Name) and \
-            value.func.value.id in ("np", "numpy") and value.args and \
+            _is_numpy(value.func.value.id, names) and value.args and \
             isinstance(value.args[0], gast.Name):
         return value.args[0].id
     if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):

@@ -51,7 +51,7 @@ def transform(program, fn, wrt: tuple[str, ...], *, split: bool, names: dict,
     if not any(isinstance(n, gast.Return) for n in nodes.walk(fn_node)):
         raise info.error(fn_node, f"{info.name}() has no return statement: there is no value "
                          "to differentiate", "End it with 'return <value>'.")
-    written = fence.check_writes(fn_node, info)
+    written = fence.check_writes(fn_node, info, fn.__globals__)
     # parameters the function writes into are copied first: the caller's arrays never change
     fn_node.body = [gast.copy_location(nodes.assign(p, nodes.call(nodes.attr(
         nodes.load(p), "copy"))), fn_node.body[0]) for p in written] + fn_node.body
