@@ -142,7 +142,7 @@ def test_user_global_named_like_a_helper_does_not_change_the_gradient():
     check_grads(loops_over_a_built_list, X.copy())
 
 
-import numpy as onp  # noqa: E402  (numpy under another name, as some code bases write it)
+import numpy as onp
 
 
 def copies_into_with_another_numpy_name(x):
