@@ -114,17 +114,18 @@ def pop_point(names, origin=None) -> gast.Pass:
 def walk(node):
     """Every node of a tree (like ``gast.walk``, several times faster: passes walk a lot)."""
     todo = [node]
-    pop, push = todo.pop, todo.append
+    pop, push, AST = todo.pop, todo.append, gast.AST
     while todo:
         current = pop()
         yield current
+        fields = current.__dict__
         for field in current._fields:
-            value = getattr(current, field, None)
-            if isinstance(value, list):
+            value = fields.get(field)
+            if value.__class__ is list:
                 for item in value:
-                    if isinstance(item, gast.AST):
+                    if isinstance(item, AST):
                         push(item)
-            elif isinstance(value, gast.AST):
+            elif isinstance(value, AST):
                 push(value)
 
 
