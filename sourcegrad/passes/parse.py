@@ -43,8 +43,14 @@ class SourceInfo:
         if not lineno or lineno > len(self.lines):
             return ""
         end = getattr(node, "end_lineno", lineno) or lineno
-        text = " ".join(line.strip() for line in self.lines[lineno - 1:end])
-        return text
+        if _without_comment(self.lines[lineno - 1]).rstrip().endswith(":"):
+            end = lineno  # a compound statement is named by its header, not its whole body
+        parts = []
+        for line in self.lines[lineno - 1:end]:
+            code = _without_comment(line).strip()
+            if code:
+                parts.append(code)
+        return " ".join(parts)
 
     def error(self, node, message: str, hint: str = "") -> TransformError:
         return TransformError(message, self.locate(node), hint)
@@ -93,6 +99,22 @@ def parse_function(fn) -> tuple[gast.FunctionDef, SourceInfo]:
                          "Differentiate a plain function that returns its result.")
     node.decorator_list = []
     return node, info
+
+
+def _without_comment(line: str) -> str:
+    """``line`` without a trailing ``# comment`` (a ``#`` inside a string literal stays)."""
+    if "#" not in line:
+        return line
+    quote = None
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            return line[:i]
+    return line
 
 
 def _indented_block(fn):
