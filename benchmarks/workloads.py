@@ -66,19 +66,24 @@ def scalar_loop_math(x):
     return x
 
 
-def scalar_loop_grad_reverse(x):
-    """W1's gradient as a reverse sweep: the loop's values on a stack, then back over them."""
+def _reverse_sweep(x, sin, cos):
+    """A scalar loop's gradient as a reverse sweep: values on a stack, then back over them."""
     xs, sines = [], []
     for _ in range(100):
-        s = np.sin(x)
+        s = sin(x)
         xs.append(x)
         sines.append(s)
         x = s * x + 0.5 * x
     dx = 1.0
     for _ in range(100):
         x = xs.pop()
-        dx *= np.cos(x) * x + sines.pop() + 0.5
+        dx *= cos(x) * x + sines.pop() + 0.5
     return dx
+
+
+def scalar_loop_grad_reverse(x):
+    """W1's gradient as a reverse sweep, as reverse mode computes it."""
+    return _reverse_sweep(x, np.sin, np.cos)
 
 
 def scalar_loop_math_grad(x):
@@ -92,17 +97,7 @@ def scalar_loop_math_grad(x):
 
 def scalar_loop_math_grad_reverse(x):
     """W1m's gradient as a reverse sweep (see scalar_loop_grad_reverse)."""
-    xs, sines = [], []
-    for _ in range(100):
-        s = math.sin(x)
-        xs.append(x)
-        sines.append(s)
-        x = s * x + 0.5 * x
-    dx = 1.0
-    for _ in range(100):
-        x = xs.pop()
-        dx *= math.cos(x) * x + sines.pop() + 0.5
-    return dx
+    return _reverse_sweep(x, math.sin, math.cos)
 
 
 def scalar_loop_peer(xp):
