@@ -127,7 +127,7 @@ def compile_gradient(fn, options: Options) -> Compiled:
 
 def _factory(unit) -> gast.FunctionDef:
     from .passes import nodes
-    used = {n.id for f in unit.functions for n in nodes.walk(f) if isinstance(n, gast.Name)}
+    used = {n.id for f in unit.functions for n in nodes.name_nodes(f)}
     unit.helpers = {k: v for k, v in unit.helpers.items() if k in used}
     params = list(unit.helpers) + [c for c in unit.closure if c not in unit.helpers]
     name = "bind_" + unit.functions[0].name

@@ -98,10 +98,9 @@ class ControlFlow:
         buffers: set[str] = set()
         refused: set[str] = set()
         outer_scattered = self.scattered
-        bound = {n.id for n in nodes.walk(gast.Module(body=stmt.body, type_ignores=[]))
-                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-        bound |= {n.id for n in nodes.walk(stmt.target) if isinstance(n, gast.Name)} \
-            if isinstance(stmt, gast.For) else set()
+        bound = {n.id for s in stmt.body for n in nodes.name_nodes(s)
+                 if n.ctx.__class__ is gast.Store}
+        bound |= nodes.names_in(stmt.target) if isinstance(stmt, gast.For) else set()
         for _ in range(8):
             saved_names = (set(self.namer.taken), dict(self.names), dict(self.namer.helpers))
             self.state = head.copy()

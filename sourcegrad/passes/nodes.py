@@ -95,12 +95,11 @@ def dotted(node, unknown: str = "...") -> str:
 
 
 def names_in(node) -> set[str]:
-    return {n.id for n in walk(node) if isinstance(n, gast.Name)}
+    return {n.id for n in name_nodes(node)}
 
 
 def loaded_names(node) -> list[str]:
-    return [n.id for n in walk(node)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+    return [n.id for n in name_nodes(node) if n.ctx.__class__ is gast.Load]
 
 
 def pop_point(names, origin=None) -> gast.Pass:
@@ -111,15 +110,33 @@ def pop_point(names, origin=None) -> gast.Pass:
     return marker
 
 
+# fields that never hold a node anyone looks for: contexts and operators are leaves nobody
+# matches (passes read ``n.ctx`` off the Name), the rest are strings or flags
+_LEAF_FIELDS = frozenset(("ctx", "op", "ops", "id", "attr", "arg", "type_comment", "kind",
+                          "level", "module", "conversion", "is_async", "simple"))
+_child_fields: dict[type, tuple[str, ...]] = {}
+
+
+def _fields_of(cls) -> tuple[str, ...]:
+    fields = tuple(f for f in cls._fields if f not in _LEAF_FIELDS and
+                   not (cls is gast.Constant and f == "value"))
+    _child_fields[cls] = fields
+    return fields
+
+
 def walk(node):
-    """Every node of a tree (like ``gast.walk``, several times faster: passes walk a lot)."""
+    """Every node of a tree except contexts and operators (``Load()``, ``Add()``), like
+    ``gast.walk`` but several times faster: passes walk a lot."""
     todo = [node]
-    pop, push, AST = todo.pop, todo.append, gast.AST
+    pop, push, AST, known = todo.pop, todo.append, gast.AST, _child_fields.get
     while todo:
         current = pop()
         yield current
         fields = current.__dict__
-        for field in current._fields:
+        names = known(current.__class__)
+        if names is None:
+            names = _fields_of(current.__class__)
+        for field in names:
             value = fields.get(field)
             if value.__class__ is list:
                 for item in value:
@@ -127,6 +144,37 @@ def walk(node):
                         push(item)
             elif isinstance(value, AST):
                 push(value)
+
+
+def name_nodes(node, stop: frozenset = frozenset()) -> list:
+    """The ``Name`` nodes of a tree, in ``walk`` order (the common query, without a generator).
+
+    A node whose class is in ``stop`` is listed too, and its subtree is not entered.
+    """
+    out = []
+    todo = [node]
+    pop, push, AST, known, Name = todo.pop, todo.append, gast.AST, _child_fields.get, gast.Name
+    while todo:
+        current = pop()
+        cls = current.__class__
+        if cls is Name:
+            out.append(current)
+        elif cls in stop:
+            out.append(current)
+            continue
+        fields = current.__dict__
+        names = known(cls)
+        if names is None:
+            names = _fields_of(cls)
+        for field in names:
+            value = fields.get(field)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+            elif isinstance(value, AST):
+                push(value)
+    return out
 
 
 class Transformer(gast.NodeTransformer):

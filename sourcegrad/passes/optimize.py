@@ -48,7 +48,7 @@ def eliminate_dead_code(body: list, live: set[str]) -> list:
             live -= names
         elif isinstance(stmt, (gast.For, gast.While, gast.If)):
             # nested blocks are kept whole; everything they read stays live
-            live |= {n.id for n in nodes.walk(stmt) if isinstance(n, gast.Name)}
+            live |= nodes.names_in(stmt)
             kept.append(stmt)
             continue
         live |= set(nodes.loaded_names(stmt))
@@ -75,25 +75,18 @@ def _drop_orphan_comments(body: list) -> list:
 _SCOPES = (gast.Lambda, gast.GeneratorExp, gast.ListComp, gast.SetComp, gast.DictComp)
 
 
-def _walk(node):
-    """gast.walk that stays in the function's own scope (no lambda/comprehension locals)."""
-    todo = [node]
-    while todo:
-        current = todo.pop()
-        yield current
-        if isinstance(current, _SCOPES):
-            continue
-        todo.extend(gast.iter_child_nodes(current))
+_SCOPE_SET = frozenset(_SCOPES)
 
 
 def _store_counts(body) -> dict[str, int]:
+    """How often each name is bound in the function's own scope (not in lambdas or
+    comprehensions)."""
     counts: dict[str, int] = {}
+    Name, Load = gast.Name, gast.Load
     for stmt in body:
-        for n in _walk(stmt):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del)):
+        for n in nodes.name_nodes(stmt, _SCOPE_SET):
+            if n.__class__ is Name and n.ctx.__class__ is not Load:
                 counts[n.id] = counts.get(n.id, 0) + 1
-            elif isinstance(n, (gast.For,)):
-                pass
     return counts
 
 
@@ -205,18 +198,17 @@ def release_dead_values(body: list, keep: set[str]) -> list:
     bound_at: dict[str, int] = {}
     counts: dict[str, int] = {}
     captured: set[str] = set()
+    Name, Load = gast.Name, gast.Load
     for i, stmt in enumerate(body):
-        for n in nodes.walk(stmt):
-            kind = type(n)
-            if kind is gast.Name:
-                ctx = type(n.ctx)
-                if ctx is gast.Load:
+        for n in nodes.name_nodes(stmt, _SCOPE_SET):
+            if n.__class__ is Name:
+                if n.ctx.__class__ is Load:
                     last_use[n.id] = i
                 else:
                     counts[n.id] = counts.get(n.id, 0) + 1
                     bound_at.setdefault(n.id, i)
-            elif kind in _SCOPES:
-                captured |= {m.id for m in nodes.walk(n) if type(m) is gast.Name}
+            else:  # a lambda or comprehension: whatever it names stays alive
+                captured |= nodes.names_in(n)
     releasable: dict[int, list] = {}
     for name, i in last_use.items():
         if name in keep or name in captured or counts.get(name) != 1 or name not in bound_at:
@@ -296,19 +288,22 @@ def shape_witnesses(body: list, readers: dict[str, int], params, make_witness,
             continue
         compound = isinstance(stmt, (gast.For, gast.While, gast.If))
         shape_positions = set()
+        loads = []
         for node in nodes.walk(stmt):
-            if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+            kind = node.__class__
+            if kind is gast.Name:
+                if node.id in defined and node.ctx.__class__ is gast.Load:
+                    loads.append(node)
+            elif kind is gast.Call and node.func.__class__ is gast.Name and \
                     node.func.id in readers:
                 pos = readers[node.func.id]
                 if len(node.args) > pos and isinstance(node.args[pos], gast.Name):
                     shape_positions.add(id(node.args[pos]))
-        for node in nodes.walk(stmt):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and \
-                    node.id in defined:
-                if id(node) in shape_positions and not compound:
-                    shape_reads.setdefault(node.id, []).append(node)
-                else:
-                    other.add(node.id)
+        for node in loads:
+            if id(node) in shape_positions and not compound:
+                shape_reads.setdefault(node.id, []).append(node)
+            else:
+                other.add(node.id)
     chosen = {name: reads for name, reads in shape_reads.items() if name not in other}
     if not chosen:
         return body

@@ -18,12 +18,8 @@ from . import nodes
 
 
 def _loaded(stmts) -> set[str]:
-    names = set()
-    for stmt in stmts:
-        for n in nodes.walk(stmt):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-                names.add(n.id)
-    return names
+    return {n.id for stmt in stmts for n in nodes.name_nodes(stmt)
+            if n.ctx.__class__ is gast.Load}
 
 
 def _loops(stmts):
@@ -49,7 +45,7 @@ class Saves:
         trips = {loop.sg_trips for loop in _loops(forward) if getattr(loop, "sg_trips", None)}
         self.trips = trips & read
         targets = {n.id for loop in _loops(forward) if isinstance(loop, gast.For)
-                   for n in nodes.walk(loop.target) if isinstance(n, gast.Name)}
+                   for n in nodes.name_nodes(loop.target)}
         self.stacked = read & (self.reassigned | self.trips) - (targets - self._assigned(forward))
         self.mutated = read & {s.targets[0].value.id for s in _assigns(forward)
                                if isinstance(s.targets[0], gast.Subscript)}
@@ -72,8 +68,8 @@ class Saves:
 
     @staticmethod
     def _assigned(stmts) -> set[str]:
-        return {n.id for s in _assigns(stmts) for n in nodes.walk(s.targets[0])
-                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        return {n.id for s in _assigns(stmts) for n in nodes.name_nodes(s.targets[0])
+                if n.ctx.__class__ is gast.Store}
 
     def _shape_only(self, backward: list) -> set[str]:
         """Saved variables the backward sweep reads only for their shapes (to unbroadcast)."""
@@ -196,10 +192,10 @@ def _mark_first_bindings(stmts: list, bound: set[str]) -> set[str]:
             bound = _mark_first_bindings(stmt.body, set(bound)) | \
                 _mark_first_bindings(stmt.orelse, set(bound))
         elif isinstance(stmt, (gast.For, gast.While)):
-            inner = {n.id for n in nodes.walk(gast.Module(body=stmt.body, type_ignores=[]))
-                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+            inner = {n.id for s in stmt.body for n in nodes.name_nodes(s)
+                     if n.ctx.__class__ is gast.Store}
             if isinstance(stmt, gast.For):
-                inner |= {n.id for n in nodes.walk(stmt.target) if isinstance(n, gast.Name)}
+                inner |= nodes.names_in(stmt.target)
             bound = _mark_first_bindings(stmt.body, bound | inner) | bound
     return bound
 
