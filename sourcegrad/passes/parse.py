@@ -1,6 +1,7 @@
 """Pass 1: from a live function to its gast tree, with a map back to the user's file."""
 from __future__ import annotations
 
+import ast
 import inspect
 import linecache
 import textwrap
@@ -85,7 +86,7 @@ def parse_function(fn) -> tuple[gast.FunctionDef, SourceInfo]:
     indent = _indent(text) - _indent(dedented)
     info = SourceInfo(fn, filename, max(first_line, 1), indent, dedented.splitlines())
     try:
-        module = gast.parse(dedented)
+        module = to_gast(ast.parse(dedented))
     except SyntaxError:
         module = None
     node = _find_def(module, fn, info) if module is not None else None
@@ -99,6 +100,59 @@ def parse_function(fn) -> tuple[gast.FunctionDef, SourceInfo]:
                          "Differentiate a plain function that returns its result.")
     node.decorator_list = []
     return node, info
+
+
+_TYPE_PARAMS = ("FunctionDef", "AsyncFunctionDef", "ClassDef")
+
+
+def to_gast(tree):
+    """``gast.ast_to_gast``, but a direct copy: gast's converter dispatches every node through
+    a generic visitor and was a fifth of parsing. On Python 3.10-3.13 gast mirrors ast field for
+    field except that parameters are ``Name``s with a ``Param`` context, ``Name`` has two more
+    fields and definitions gain ``type_params`` before 3.12; trees with anything else gast
+    rewrites (type parameter nodes) go through gast itself."""
+    try:
+        return _copy(tree)
+    except _NotMirrored:
+        return gast.ast_to_gast(tree)
+
+
+class _NotMirrored(Exception):
+    pass
+
+
+def _copy(node):
+    kind = node.__class__
+    if kind is list:
+        return [_copy(n) if isinstance(n, ast.AST) else n for n in node]
+    if kind is ast.Name:
+        new = gast.Name(node.id, _copy(node.ctx), None, None)
+    elif kind is ast.arg:
+        annotation = node.annotation
+        new = gast.Name(node.arg, gast.Param(), None if annotation is None else _copy(annotation),
+                        node.type_comment)
+    else:
+        name = kind.__name__
+        cls = getattr(gast, name, None)
+        if cls is None or name.startswith(("TypeVar", "ParamSpec")) or \
+                (kind is ast.ExceptHandler and node.name):
+            raise _NotMirrored(name)
+        new = cls.__new__(cls)
+        fields = new.__dict__
+        for field in kind._fields:
+            value = getattr(node, field, _NotMirrored)
+            if value is _NotMirrored:
+                continue
+            if isinstance(value, (ast.AST, list)):
+                value = _copy(value)
+            fields[field] = value
+        if name in _TYPE_PARAMS and "type_params" not in fields:
+            fields["type_params"] = []
+    for attribute in kind._attributes:
+        value = getattr(node, attribute, None)
+        if value is not None:
+            setattr(new, attribute, value)
+    return new
 
 
 def _without_comment(line: str) -> str:

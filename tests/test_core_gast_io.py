@@ -1,20 +1,56 @@
-"""The fast printer (``passes/printer.py``) writes exactly what ``ast.unparse`` writes.
+"""The two fast paths in and out of gast give what the slow, exact ones give.
 
-Codegen prints with ``printer.Printer`` and keeps ``ast.unparse`` (``codegen.reference_source``)
-as the reference and the fallback; these tests hold the two to the same text, on each kind of
-expression (parentheses and precedence are where a hand-written printer goes wrong) and on every
-program the flow corpus generates.
+* In: ``parse.to_gast`` copies an ``ast`` tree into gast directly; it must build the very tree
+  ``gast.ast_to_gast`` builds (fields, contexts, locations), on real files.
+* Out: codegen prints with ``printer.Printer`` and keeps ``ast.unparse``
+  (``codegen.reference_source``) as the reference and the fallback; the two must give the same
+  text, on each kind of expression (parentheses and precedence are where a hand-written printer
+  goes wrong) and on every program the flow corpus generates.
 """
 from __future__ import annotations
 
 import ast
+import inspect
+import pathlib
+import sys
 
 import flow_corpus as corpus
 import gast
 import pytest
 
 import sourcegrad
-from sourcegrad.passes import codegen, printer
+from sourcegrad.passes import codegen, parse, printer
+
+
+def same_tree(ours, reference, path="tree"):
+    assert type(ours) is type(reference), path
+    if isinstance(ours, list):
+        assert len(ours) == len(reference), path
+        for i, (a, b) in enumerate(zip(ours, reference)):
+            same_tree(a, b, f"{path}[{i}]")
+    elif isinstance(ours, gast.AST):
+        assert set(vars(ours)) == set(vars(reference)), path
+        for key in vars(ours):
+            same_tree(vars(ours)[key], vars(reference)[key], f"{path}.{key}")
+    else:
+        assert ours == reference, path
+
+
+SOURCES = sorted(pathlib.Path(sourcegrad.__file__).parent.rglob("*.py")) + \
+    sorted(pathlib.Path(__file__).parent.glob("*.py")) + \
+    [pathlib.Path(inspect.getfile(m)) for m in (ast, inspect, pathlib)]
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_to_gast_builds_what_gast_builds(path):
+    text = path.read_text()
+    same_tree(parse.to_gast(ast.parse(text)), gast.ast_to_gast(ast.parse(text)))
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="type parameters are Python 3.12+")
+def test_to_gast_hands_type_parameters_to_gast():
+    text = "def f[T](x: T) -> T:\n    return x\n"
+    same_tree(parse.to_gast(ast.parse(text)), gast.ast_to_gast(ast.parse(text)))
 
 EXPRESSIONS = [
     "a", "1", "1.5", "-1.0", "True", "None", "...", "'text'", "'shape'", "1e-05",
