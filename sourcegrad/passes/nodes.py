@@ -69,19 +69,29 @@ def positional_args(names) -> gast.arguments:
 def clone(node):
     """A deep copy of a tree that keeps the annotations passes hang on nodes (sg_*).
 
-    Much faster than ``copy.deepcopy``: trees are acyclic, so no memo is needed.
+    Much faster than ``copy.deepcopy``: trees are acyclic, so no memo is needed. Contexts and
+    operators (``Load()``, ``Add()``) are shared, not copied: passes replace them, never change
+    them.
     """
-    if isinstance(node, list):
+    cls = node.__class__
+    if cls is list:
         return [clone(n) for n in node]
     if not isinstance(node, gast.AST):
         return node
-    new = node.__class__.__new__(node.__class__)
-    fields = node._fields
-    for key, value in node.__dict__.items():
-        # annotations (sg_origin, ...) are shared, not copied: they name the user's nodes
-        if key in fields and isinstance(value, (gast.AST, list)):
-            value = clone(value)
-        new.__dict__[key] = value
+    new = cls.__new__(cls)
+    # annotations (sg_origin, ...) are shared, not copied: they name the user's nodes
+    copied = node.__dict__.copy()
+    names = _child_fields.get(cls)
+    if names is None:
+        names = _fields_of(cls)
+    AST = gast.AST
+    for field in names:
+        value = copied.get(field)
+        if value.__class__ is list:
+            copied[field] = [clone(v) if isinstance(v, AST) else v for v in value]
+        elif isinstance(value, AST):
+            copied[field] = clone(value)
+    new.__dict__.update(copied)
     return new
 
 
@@ -178,27 +188,44 @@ def name_nodes(node, stop: frozenset = frozenset()) -> list:
 
 
 class Transformer(gast.NodeTransformer):
-    """``gast.NodeTransformer`` with a faster generic visit (field lists, no generators).
+    """``gast.NodeTransformer`` with a faster dispatch (a method cache per class) and generic
+    visit (child field lists, no generators; contexts and operators are not visited).
 
     Same contract: ``visit_<Node>`` returns the replacement; children are visited in place.
     """
 
+    _methods: dict = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._methods = {}
+
     def visit(self, node):
-        method = getattr(self, "visit_" + node.__class__.__name__, None)
-        return method(node) if method is not None else self.generic_visit(node)
+        kind = node.__class__
+        method = self._methods.get(kind)
+        if method is None:
+            method = getattr(type(self), "visit_" + kind.__name__, None) or \
+                type(self).generic_visit
+            self._methods[kind] = method
+        return method(self, node)
 
     def generic_visit(self, node):
-        for field in node._fields:
-            value = getattr(node, field, None)
-            if isinstance(value, list):
+        fields = node.__dict__
+        names = _child_fields.get(node.__class__)
+        if names is None:
+            names = _fields_of(node.__class__)
+        AST = gast.AST
+        for field in names:
+            value = fields.get(field)
+            if value.__class__ is list:
                 new = []
                 for item in value:
-                    if isinstance(item, gast.AST):
+                    if isinstance(item, AST):
                         item = self.visit(item)
                         if item is None:
                             continue
                     new.append(item)
                 value[:] = new
-            elif isinstance(value, gast.AST):
-                setattr(node, field, self.visit(value))
+            elif isinstance(value, AST):
+                fields[field] = self.visit(value)
         return node
