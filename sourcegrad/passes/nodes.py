@@ -134,6 +134,12 @@ def _fields_of(cls) -> tuple[str, ...]:
     return fields
 
 
+def child_fields(cls) -> tuple[str, ...]:
+    """The fields of a node class that can hold child nodes (not contexts or operators)."""
+    names = _child_fields.get(cls)
+    return _fields_of(cls) if names is None else names
+
+
 def walk(node):
     """Every node of a tree except contexts and operators (``Load()``, ``Add()``), like
     ``gast.walk`` but several times faster: passes walk a lot."""

@@ -73,9 +73,10 @@ def bind_arguments(rule: Rule, args: list, keywords: dict, binder: Binder, error
     return mapping
 
 
-class Substitute(nodes.Transformer):
-    """Replace a template's names in one pass (replacements are never revisited): parameters
-    by operands, ``g``/``ans``, locals by fresh names, globals by runtime helper names."""
+class Substitute:
+    """A template's tree copied with its names replaced, in one pass: parameters by operands,
+    ``g``/``ans``, locals by fresh names, globals by runtime helper names. Replacements are
+    never revisited. With ``fold``, constants fold as the copy is built (``simplify``)."""
 
     def __init__(self, substitution, renames, template_globals, binder):
         self.substitution = substitution
@@ -83,18 +84,40 @@ class Substitute(nodes.Transformer):
         self.template_globals = template_globals
         self.binder = binder
 
-    def visit_Call(self, node):
+    def copy(self, node, fold: bool = False):
+        kind = node.__class__
+        if kind is gast.Name:
+            return self.name(node)
+        new = kind.__new__(kind)
+        fields = node.__dict__.copy()
+        for field in nodes.child_fields(kind):
+            value = fields.get(field)
+            if value.__class__ is list:
+                fields[field] = [self.copy(v, fold) if isinstance(v, gast.AST) else v
+                                 for v in value]
+            elif isinstance(value, gast.AST):
+                fields[field] = self.copy(value, fold)
+        new.__dict__.update(fields)
+        if kind is gast.Call:
+            return self.call(node, new)
+        if fold and kind is gast.BinOp:
+            return _fold_binop(new)
+        if fold and kind is gast.UnaryOp:
+            return _fold_unary(new)
+        return new
+
+    def call(self, template, node):
         # a helper that is the identity for a literal argument folds away: mask_mul(g, True)
-        helper = self.template_globals.get(getattr(node.func, "id", None))
-        identity = getattr(helper, "sg_identity_when", None)
-        lazy = getattr(helper, "sg_lazy_constant", False)
-        self.generic_visit(node)
-        if lazy and len(node.args) >= 2 and _number(node.args[0]) is not None and \
-                isinstance(node.args[1], gast.Name) and \
+        helper = self.template_globals.get(getattr(template.func, "id", None))
+        if helper is None:
+            return node
+        if getattr(helper, "sg_lazy_constant", False) and len(node.args) >= 2 and \
+                _number(node.args[0]) is not None and isinstance(node.args[1], gast.Name) and \
                 (len(node.args) < 3 or _is_none(node.args[2])):
             return lazy_constant(node.args[0].value, node.args[1].id)
         if getattr(helper, "sg_scalar", False):
             node.sg_scalar = True
+        identity = getattr(helper, "sg_identity_when", None)
         if identity is not None:
             position, value = identity
             arg = node.args[position] if position < len(node.args) else None
@@ -102,16 +125,17 @@ class Substitute(nodes.Transformer):
                 return node.args[0]
         return node
 
-    def visit_Name(self, node):
-        if node.id in self.substitution and isinstance(node.ctx, gast.Load):
-            return nodes.clone(self.substitution[node.id])
-        if node.id in self.renames:
-            return gast.Name(self.renames[node.id], node.ctx, None, None)
-        if node.id in self.template_globals:
-            return nodes.load(self.binder.name_for(self.template_globals[node.id], node.id))
-        if hasattr(builtins, node.id):
-            return nodes.load(self.binder.name_for(getattr(builtins, node.id), node.id))
-        return node
+    def name(self, node):
+        name = node.id
+        if name in self.substitution and node.ctx.__class__ is gast.Load:
+            return nodes.clone(self.substitution[name])
+        if name in self.renames:
+            return gast.Name(self.renames[name], node.ctx, None, None)
+        if name in self.template_globals:
+            return nodes.load(self.binder.name_for(self.template_globals[name], name))
+        if hasattr(builtins, name):
+            return nodes.load(self.binder.name_for(getattr(builtins, name), name))
+        return gast.Name(name, node.ctx, None, None)
 
 
 def instantiate(rule: Rule, operands: dict, g, ans, wanted: set[int], binder: Binder):
@@ -127,22 +151,17 @@ def instantiate(rule: Rule, operands: dict, g, ans, wanted: set[int], binder: Bi
         for target in stmt.targets:
             renames[target.id] = binder.namer.fresh(target.id)
     substitution = dict(operands, g=g, ans=ans)
-
-    substitute_names = Substitute(substitution, renames, template_globals, binder)
-
-    def substitute(node):
-        return substitute_names.visit(nodes.clone(node))
-
-    statements = []
-    for stmt in prelude:
-        new = substitute(stmt)
-        statements.append(new)
+    substitute = Substitute(substitution, renames, template_globals, binder)
+    statements = [substitute.copy(stmt) for stmt in prelude]
     contributions = []
     for position in sorted(wanted):
         expr = outputs[position] if position < len(outputs) else None
         if expr is None:
             continue
-        expr = _settle_lazy(simplify(substitute(expr)), binder)
+        folded = substitute.copy(expr, fold=True)
+        if isinstance(folded, gast.Name) and not isinstance(expr, gast.Name):
+            folded = substitute.copy(expr)  # as simplify(): never alias a user-visible value
+        expr = _settle_lazy(folded, binder)
         if rule.broadcast and _may_broadcast(rule, operands, position, expr, ans,
                                              binder.shapes):
             from .. import runtime
@@ -271,31 +290,41 @@ def _number(node):
 class _Fold(nodes.Transformer):
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
-        value = _number(node.operand)
-        if isinstance(node.op, gast.USub) and value is not None:
-            return nodes.const(-value)
-        return node
+        return _fold_unary(node)
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
-        left, right = _number(node.left), _number(node.right)
-        op = type(node.op)
-        if left is not None and right is not None and op in _ARITH and \
-                not (op is gast.Div and right == 0):
-            return nodes.const(_ARITH[op](left, right))
-        if op is gast.Mult:
-            if left == 1:
-                return node.right
-            if right == 1:
-                return node.left
-            if left == -1:
-                return gast.UnaryOp(op=gast.USub(), operand=node.right)
-            if right == -1:
-                return gast.UnaryOp(op=gast.USub(), operand=node.left)
-        if op is gast.Div and right == 1:
+        return _fold_binop(node)
+
+
+def _fold_unary(node):
+    """``-2`` from ``-(2)``; the operand is already folded."""
+    value = _number(node.operand)
+    if isinstance(node.op, gast.USub) and value is not None:
+        return nodes.const(-value)
+    return node
+
+
+def _fold_binop(node):
+    """Constant arithmetic and the identities of 1 and 0; the operands are already folded."""
+    left, right = _number(node.left), _number(node.right)
+    op = type(node.op)
+    if left is not None and right is not None and op in _ARITH and \
+            not (op is gast.Div and right == 0):
+        return nodes.const(_ARITH[op](left, right))
+    if op is gast.Mult:
+        if left == 1:
+            return node.right
+        if right == 1:
             return node.left
-        if op is gast.Pow and right == 1:
-            return node.left
-        if op is gast.Pow and right == 0:
-            return nodes.const(1.0)
-        return node
+        if left == -1:
+            return gast.UnaryOp(op=gast.USub(), operand=node.right)
+        if right == -1:
+            return gast.UnaryOp(op=gast.USub(), operand=node.left)
+    if op is gast.Div and right == 1:
+        return node.left
+    if op is gast.Pow and right == 1:
+        return node.left
+    if op is gast.Pow and right == 0:
+        return nodes.const(1.0)
+    return node
