@@ -73,8 +73,7 @@ def analyze(body: list, wrt: list[str], outputs: list[str], scope: Scope) -> Act
     defs = [(targets, classify(value, scope), stmt) for targets, value, stmt in definitions(body)]
     flows = []  # (target names, operand names)
     for targets, op, _ in defs:
-        sources = [n.id for arg in op.operands() for n in nodes.walk(arg)
-                   if isinstance(n, gast.Name)]
+        sources = [n.id for arg in op.operands() for n in nodes.name_nodes(arg)]
         flows.append((targets, sources))
 
     varied = set(wrt)
@@ -90,9 +89,9 @@ def analyze(body: list, wrt: list[str], outputs: list[str], scope: Scope) -> Act
 
     useful = set(outputs)
     changed = True
-    while changed:
+    while changed:  # backwards: a chain of statements settles in one sweep, not one per link
         changed = False
-        for targets, sources in flows:
+        for targets, sources in reversed(flows):
             if any(t in useful for t in targets):
                 for s in sources:
                     if s not in useful:

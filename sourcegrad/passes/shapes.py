@@ -92,10 +92,14 @@ def analyze(body: list, params: list[str], scope: Scope) -> Shapes:
 
 
 def _solve(defs, tokens, assigned, params) -> bool:
+    ops_of: dict[str, list] = {}
+    for t, op in defs:
+        ops_of.setdefault(t, []).append(op)
+    order = sorted(assigned)
     for _ in range(2 * len(defs) + 4):
         changed = False
-        for var in sorted(assigned):
-            results = [_token_of(op, tokens, var) for t, op in defs if t == var]
+        for var in order:
+            results = [_token_of(op, tokens, var) for op in ops_of[var]]
             if var in params:
                 results.append(var)
             known = {r for r in results if r is not None}
