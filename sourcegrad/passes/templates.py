@@ -52,6 +52,10 @@ class Binder:
 
 def bind_arguments(rule: Rule, args: list, keywords: dict, binder: Binder, error) -> dict:
     """Map the rule's parameter names to operand nodes (defaults filled in)."""
+    simple = _positional_only_call(rule, args, keywords)
+    if simple is not None:
+        return {name: args[i] if i < len(args) else binder.value(default, name)
+                for i, (name, default) in enumerate(simple)}
     try:
         bound = rule.signature.bind(*args, **keywords)
     except TypeError as exc:
@@ -71,6 +75,25 @@ def bind_arguments(rule: Rule, args: list, keywords: dict, binder: Binder, error
         elif param.kind is inspect.Parameter.VAR_POSITIONAL:
             mapping[name] = nodes.tuple_([])
     return mapping
+
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def _positional_only_call(rule: Rule, args: list, keywords: dict):
+    """The rule's ``(name, default)`` pairs when this call binds by position alone (the common
+    case, where ``inspect.Signature.bind`` is the slow way to say the same); else None."""
+    if keywords:
+        return None
+    params = rule.__dict__.get("_positional")
+    if params is None:
+        plain = all(p.kind in _POSITIONAL for p in rule.signature.parameters.values())
+        params = rule.__dict__["_positional"] = tuple(
+            (name, p.default) for name, p in rule.signature.parameters.items()) if plain else ()
+    if not params or len(args) > len(params) or any(
+            default is inspect.Parameter.empty for _, default in params[len(args):]):
+        return None  # let Signature.bind explain the mismatch
+    return params
 
 
 class Substitute:

@@ -233,7 +233,9 @@ def _mark_pure(forward: list, scope) -> None:
 
 
 def _renamed(fn_node, name, body):
+    user_body, fn_node.body = fn_node.body, []  # cloning the old body would be thrown away
     node = nodes.clone(fn_node)
+    fn_node.body = user_body
     node.name, node.body, node.returns = name, body, None
     args = node.args
     for a in args.args + args.posonlyargs + args.kwonlyargs + [args.vararg, args.kwarg]:
