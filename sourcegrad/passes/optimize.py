@@ -78,7 +78,7 @@ _SCOPES = (gast.Lambda, gast.GeneratorExp, gast.ListComp, gast.SetComp, gast.Dic
 _SCOPE_SET = frozenset(_SCOPES)
 
 
-def _store_counts(body) -> dict[str, int]:
+def store_counts(body) -> dict[str, int]:
     """How often each name is bound in the function's own scope (not in lambdas or
     comprehensions)."""
     counts: dict[str, int] = {}
@@ -96,7 +96,7 @@ def reuse_forward_values(body: list, params: set[str], counts=None) -> list:
     ``dx = dcos * -np.sin(x)`` becomes ``dx = dcos * -sin`` when the forward sweep holds
     ``sin = np.sin(x)`` and neither ``sin`` nor ``x`` is ever re-bound.
     """
-    counts = counts if counts is not None else _store_counts(body)
+    counts = counts if counts is not None else store_counts(body)
 
     def stable(name):
         return counts.get(name, 0) == (0 if name in params else 1)
@@ -237,7 +237,7 @@ def earliest_shape_args(backward: list, forward: list, shapes, readers: dict, pa
     if shapes is None or not readers:
         return backward
     earliest: dict[str, str] = {}
-    once = _store_counts(forward)
+    once = store_counts(forward)
     for name in params:
         token = shapes.tokens.get(name)
         if token is not None:
@@ -264,15 +264,16 @@ def earliest_shape_args(backward: list, forward: list, shapes, readers: dict, pa
 
 
 def shape_witnesses(body: list, readers: dict[str, int], params, make_witness,
-                    fresh) -> list:
+                    fresh, counts=None) -> list:
     """Keep only the shape of forward values the backward sweep reads only for their shape.
 
     ``dmatmul = unbroadcast(dadd, matmul)`` is the last use of a big ``matmul``: after
     ``matmul_shape = shape_of(matmul)`` right where it is computed, the backward sweep reads
     the stand-in and ``matmul`` is released as soon as the forward sweep is done with it.
     ``make_witness(name)`` returns the expression that builds the stand-in; ``fresh`` names it.
+    ``counts`` is ``store_counts(body)`` when the caller has it.
     """
-    counts = _store_counts(body)
+    counts = counts if counts is not None else store_counts(body)
     defined: dict[str, int] = {}
     for i, stmt in enumerate(body):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and \

@@ -22,11 +22,14 @@ def _loaded(stmts) -> set[str]:
             if n.ctx.__class__ is gast.Load}
 
 
-def _loops(stmts):
+def _statements(stmts):
+    """Every statement, nested ones included (statements only nest in statements)."""
     for stmt in stmts:
-        for n in nodes.walk(stmt):
-            if isinstance(n, (gast.For, gast.While)):
-                yield n
+        yield stmt
+        kind = stmt.__class__
+        if kind is gast.If or kind is gast.For or kind is gast.While:
+            yield from _statements(stmt.body)
+            yield from _statements(stmt.orelse)
 
 
 class Saves:
@@ -42,15 +45,25 @@ class Saves:
 
     def instrument(self, forward: list, backward: list):
         read = _loaded(backward)
-        trips = {loop.sg_trips for loop in _loops(forward) if getattr(loop, "sg_trips", None)}
+        loops, assigns = [], []
+        for stmt in _statements(forward):
+            if stmt.__class__ is gast.Assign:
+                assigns.append(stmt)
+            elif stmt.__class__ in (gast.For, gast.While):
+                loops.append(stmt)
+        trips = {loop.sg_trips for loop in loops if getattr(loop, "sg_trips", None)}
         self.trips = trips & read
-        targets = {n.id for loop in _loops(forward) if isinstance(loop, gast.For)
-                   for n in nodes.name_nodes(loop.target)}
-        self.stacked = read & (self.reassigned | self.trips) - (targets - self._assigned(forward))
-        self.mutated = read & {s.targets[0].value.id for s in _assigns(forward)
+        stacked = read & (self.reassigned | self.trips)
+        if stacked:
+            targets = {n.id for loop in loops if isinstance(loop, gast.For)
+                       for n in nodes.name_nodes(loop.target)}
+            stacked -= targets - self._assigned(assigns)
+        self.stacked = stacked
+        self.mutated = read & {s.targets[0].value.id for s in assigns
                                if isinstance(s.targets[0], gast.Subscript)}
         _mark_first_bindings(forward, set(self.params))
-        self.shape_only = self._shape_only(backward)
+        # (with nothing saved, no value is read only for its shape from a stack)
+        self.shape_only = self._shape_only(backward) if stacked else set()
         forward = self.forward_block(forward)
         backward = _prune(self.backward_block(backward))
         prologue = []
@@ -67,8 +80,8 @@ class Saves:
         return prologue, forward, backward
 
     @staticmethod
-    def _assigned(stmts) -> set[str]:
-        return {n.id for s in _assigns(stmts) for n in nodes.name_nodes(s.targets[0])
+    def _assigned(assigns) -> set[str]:
+        return {n.id for s in assigns for n in nodes.name_nodes(s.targets[0])
                 if n.ctx.__class__ is gast.Store}
 
     def _shape_only(self, backward: list) -> set[str]:
@@ -198,13 +211,6 @@ def _mark_first_bindings(stmts: list, bound: set[str]) -> set[str]:
                 inner |= nodes.names_in(stmt.target)
             bound = _mark_first_bindings(stmt.body, bound | inner) | bound
     return bound
-
-
-def _assigns(stmts):
-    for stmt in stmts:
-        for n in nodes.walk(stmt):
-            if isinstance(n, gast.Assign):
-                yield n
 
 
 def _prune(stmts: list) -> list:

@@ -140,12 +140,12 @@ def _grad_function(fn_node, name, binder, reverse, wrt, sections, stack_setup, f
         witness = nodes.load(binder.name_for(getattr, "getattr"))
         params = set(_params(fn_node))
 
-        def witnesses(stmts):
+        def witnesses(stmts, counts):
             return optimize.shape_witnesses(
                 stmts, _shape_args(binder), params,
                 lambda var: nodes.call(nodes.clone(witness), nodes.load(var),
                                        nodes.const("shape"), nodes.tuple_([])),
-                binder.namer.fresh)
+                binder.namer.fresh, counts)
 
         body = _optimized(body, params, before_release=witnesses)
     return _renamed(fn_node, name, body)
@@ -193,10 +193,11 @@ def _shape_args(binder) -> dict[str, int]:
 
 def _optimized(body: list, params: set[str], before_release=None) -> list:
     body = optimize.eliminate_dead_code(body, set())
-    body = optimize.reuse_forward_values(body, params)
+    counts = optimize.store_counts(body)  # neither reuse nor folding binds anything
+    body = optimize.reuse_forward_values(body, params, counts)
     body = optimize.fold_negations(body)
     if before_release is not None:
-        body = before_release(body)
+        body = before_release(body, counts)
     return optimize.release_dead_values(body, set())
 
 
