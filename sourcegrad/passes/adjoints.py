@@ -35,7 +35,7 @@ class State:
     def key(self, var: str):
         """A comparable summary of one variable's state."""
         expr = self.live.get(var)
-        return (None if expr is None else gast.dump(expr), getattr(expr, "sg_like", None),
+        return (None if expr is None else nodes.structure(expr), getattr(expr, "sg_like", None),
                 var in self.maybe, var in self.owned)
 
     def variables(self) -> set:

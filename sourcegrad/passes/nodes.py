@@ -95,6 +95,18 @@ def clone(node):
     return new
 
 
+def structure(node):
+    """A hashable value equal for equal trees (what ``gast.dump`` compares, without building
+    the string)."""
+    cls = node.__class__
+    if cls is list:
+        return tuple(structure(n) for n in node)
+    if not isinstance(node, gast.AST):
+        return repr(node)  # 1, 1.0 and True differ, as in the printed code
+    fields = node.__dict__
+    return (cls.__name__,) + tuple(structure(fields.get(f)) for f in cls._fields)
+
+
 def dotted(node, unknown: str = "...") -> str:
     """``np.linalg.inv`` for a Name/Attribute chain (``unknown`` for anything else)."""
     if isinstance(node, gast.Name):
