@@ -157,13 +157,17 @@ def walk(node):
     ``gast.walk`` but several times faster: passes walk a lot."""
     todo = [node]
     pop, push, AST, known = todo.pop, todo.append, gast.AST, _child_fields.get
+    Name, Constant = gast.Name, gast.Constant
     while todo:
         current = pop()
         yield current
+        cls = current.__class__
+        if (cls is Name and current.annotation is None) or cls is Constant:
+            continue  # the most common leaves
         fields = current.__dict__
-        names = known(current.__class__)
+        names = known(cls)
         if names is None:
-            names = _fields_of(current.__class__)
+            names = _fields_of(cls)
         for field in names:
             value = fields.get(field)
             if value.__class__ is list:
@@ -187,6 +191,10 @@ def name_nodes(node, stop: frozenset = frozenset()) -> list:
         cls = current.__class__
         if cls is Name:
             out.append(current)
+            if current.annotation is None:
+                continue
+        elif cls is gast.Constant:
+            continue
         elif cls in stop:
             out.append(current)
             continue
