@@ -6,21 +6,35 @@ import gast
 COMMENT_PREFIX = "\x00#"  # marks a string statement that code generation turns into a comment
 
 
+# Contexts carry no data and passes replace them rather than change them: one of each serves
+# every node built here.
+LOAD, STORE = gast.Load(), gast.Store()
+
+
+def _node(cls, fields: dict):
+    """A node with the given fields, without gast's generic constructor (these run thousands
+    of times per transform)."""
+    node = cls.__new__(cls)
+    node.__dict__.update(fields)
+    return node
+
+
 def load(name: str) -> gast.Name:
-    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+    return _node(gast.Name, {"id": name, "ctx": LOAD, "annotation": None, "type_comment": None})
 
 
 def store(name: str) -> gast.Name:
-    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+    return _node(gast.Name, {"id": name, "ctx": STORE, "annotation": None,
+                             "type_comment": None})
 
 
 def const(value) -> gast.Constant:
-    return gast.Constant(value=value, kind=None)
+    return _node(gast.Constant, {"value": value, "kind": None})
 
 
 def assign(target: str | gast.expr, value: gast.expr, origin=None) -> gast.Assign:
-    node = gast.Assign(targets=[store(target) if isinstance(target, str) else target],
-                       value=value, type_comment=None)
+    node = _node(gast.Assign, {"targets": [store(target) if isinstance(target, str) else target],
+                               "value": value, "type_comment": None})
     if origin is not None:
         node.sg_origin = origin
     return node
@@ -29,12 +43,12 @@ def assign(target: str | gast.expr, value: gast.expr, origin=None) -> gast.Assig
 def call(func: gast.expr | str, *args: gast.expr, **keywords: gast.expr) -> gast.Call:
     if isinstance(func, str):
         func = load(func)
-    return gast.Call(func=func, args=list(args),
-                     keywords=[gast.keyword(arg=k, value=v) for k, v in keywords.items()])
+    return _node(gast.Call, {"func": func, "args": list(args), "keywords": [
+        gast.keyword(arg=k, value=v) for k, v in keywords.items()]})
 
 
 def attr(value: gast.expr, name: str) -> gast.Attribute:
-    return gast.Attribute(value=value, attr=name, ctx=gast.Load())
+    return _node(gast.Attribute, {"value": value, "attr": name, "ctx": LOAD})
 
 
 def binop(left: gast.expr, op: gast.operator, right: gast.expr) -> gast.BinOp:
@@ -42,7 +56,7 @@ def binop(left: gast.expr, op: gast.operator, right: gast.expr) -> gast.BinOp:
 
 
 def tuple_(elts, ctx=None) -> gast.Tuple:
-    return gast.Tuple(elts=list(elts), ctx=ctx or gast.Load())
+    return _node(gast.Tuple, {"elts": list(elts), "ctx": ctx or LOAD})
 
 
 def comment(text: str) -> gast.Expr:
