@@ -22,7 +22,9 @@ class Namer:
         self.taken.update(names)
 
     def fresh(self, base: str) -> str:
-        base = re.sub(r"\W", "_", base).strip("_") or "t"
+        if not (base.isascii() and base.isidentifier()):
+            base = re.sub(r"\W", "_", base)
+        base = base.strip("_") or "t"
         if base[0].isdigit():
             base = "_" + base
         if base not in self.taken and not hasattr(builtins, base):

@@ -61,9 +61,9 @@ def transform(program, fn, wrt: tuple[str, ...], *, split: bool, names: dict,
     trace = program.trace
     trace("parsed", fn_node)
     desugar.desugar(fn_node, info, namer, scope)
-    scope.locals |= local_names(fn_node)
+    # (the names desugar and structure add come from the namer, which avoids every global,
+    # closure variable and builtin: they cannot change what a name resolves to until here)
     structure.structure(fn_node, scope, namer)
-    scope.locals |= local_names(fn_node)
     normalize.normalize(fn_node, scope, namer)
     reassigned = ssa.rename(fn_node, namer)
     scope.locals |= local_names(fn_node)
