@@ -16,7 +16,7 @@ from . import nodes
 from .naming import Namer
 
 
-class Desugar(gast.NodeTransformer):
+class Desugar(nodes.Transformer):
     def __init__(self, info, namer: Namer, local_fns: dict, scope=None):
         self.info = info
         self.scope = scope
