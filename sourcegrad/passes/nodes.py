@@ -160,6 +160,16 @@ def _fields_of(cls) -> tuple[str, ...]:
     return fields
 
 
+def statements(stmts):
+    """Every statement, nested ones included (statements only nest in statements)."""
+    for stmt in stmts:
+        yield stmt
+        kind = stmt.__class__
+        if kind is gast.If or kind is gast.For or kind is gast.While:
+            yield from statements(stmt.body)
+            yield from statements(stmt.orelse)
+
+
 def child_fields(cls) -> tuple[str, ...]:
     """The fields of a node class that can hold child nodes (not contexts or operators)."""
     names = _child_fields.get(cls)

@@ -80,13 +80,21 @@ _SCOPE_SET = frozenset(_SCOPES)
 
 def store_counts(body) -> dict[str, int]:
     """How often each name is bound in the function's own scope (not in lambdas or
-    comprehensions)."""
+    comprehensions). Only statement targets bind: the fence refuses ``:=``."""
     counts: dict[str, int] = {}
     Name, Load = gast.Name, gast.Load
-    for stmt in body:
-        for n in nodes.name_nodes(stmt, _SCOPE_SET):
-            if n.__class__ is Name and n.ctx.__class__ is not Load:
-                counts[n.id] = counts.get(n.id, 0) + 1
+    for stmt in nodes.statements(body):
+        kind = stmt.__class__
+        if kind is gast.Assign or kind is gast.Delete:
+            targets = stmt.targets
+        elif kind is gast.AugAssign or kind is gast.For or kind is gast.AnnAssign:
+            targets = [stmt.target]
+        else:
+            continue
+        for target in targets:
+            for n in nodes.name_nodes(target, _SCOPE_SET):
+                if n.__class__ is Name and n.ctx.__class__ is not Load:
+                    counts[n.id] = counts.get(n.id, 0) + 1
     return counts
 
 

@@ -22,16 +22,6 @@ def _loaded(stmts) -> set[str]:
             if n.ctx.__class__ is gast.Load}
 
 
-def _statements(stmts):
-    """Every statement, nested ones included (statements only nest in statements)."""
-    for stmt in stmts:
-        yield stmt
-        kind = stmt.__class__
-        if kind is gast.If or kind is gast.For or kind is gast.While:
-            yield from _statements(stmt.body)
-            yield from _statements(stmt.orelse)
-
-
 class Saves:
     def __init__(self, reassigned: set[str], params: set[str], namer, runtime_name,
                  shape_readers: dict[str, int] | None = None):
@@ -46,7 +36,7 @@ class Saves:
     def instrument(self, forward: list, backward: list):
         read = _loaded(backward)
         loops, assigns = [], []
-        for stmt in _statements(forward):
+        for stmt in nodes.statements(forward):
             if stmt.__class__ is gast.Assign:
                 assigns.append(stmt)
             elif stmt.__class__ in (gast.For, gast.While):
