@@ -123,10 +123,13 @@ def reuse_forward_values(body: list, params: set[str], counts=None) -> list:
                 known.setdefault(key, target)
     if not known:
         return body
+    heads = {_head_of_key(k) for k in known}
 
     class Reuse(nodes.Transformer):
         def generic_visit(self, node):
-            if isinstance(node, (gast.Call, gast.BinOp, gast.UnaryOp)):
+            # the whole key only when the operator or callee matches one (keys are deep)
+            head = _head(node)
+            if head is not None and head in heads:
                 name = known.get(_key(node))
                 if name is not None:
                     return nodes.load(name)
@@ -164,6 +167,22 @@ def _key(node):
             return None
         return ("F", tuple(parts), tuple(kw.arg for kw in node.keywords))
     return None
+
+
+def _head(node):
+    """The operator or callee part of ``_key(node)`` (None for other kinds)."""
+    kind = node.__class__
+    if kind is gast.BinOp:
+        return ("B", node.op.__class__.__name__)
+    if kind is gast.UnaryOp:
+        return ("U", node.op.__class__.__name__)
+    if kind is gast.Call:
+        return ("F", _key(node.func))
+    return None
+
+
+def _head_of_key(key):
+    return ("F", key[1][0]) if key[0] == "F" else key[:2]
 
 
 def _is_global(name, counts, params) -> bool:
