@@ -95,7 +95,7 @@ def _solve(defs, tokens, assigned, params) -> bool:
     ops_of: dict[str, list] = {}
     for t, op in defs:
         ops_of.setdefault(t, []).append(op)
-    order = sorted(assigned)
+    order = list(ops_of)  # definition order: straight-line code settles in one sweep
     for _ in range(2 * len(defs) + 4):
         changed = False
         for var in order:
