@@ -54,7 +54,23 @@ class Op:
 _NONDIFF_EXPRS = (gast.Compare, gast.Constant, gast.JoinedStr)
 
 
+_STABLE = frozenset(("rule", "nondiff", "copy", "subscript", "literal"))
+
+
 def classify(value, scope: Scope) -> Op:
+    """The primitive ``value`` applies. Activity, shapes, purity and the reverse pass all ask
+    about each statement, so the answer is remembered per node (per transform, in the scope);
+    calls of user functions are not, since the calls pass rewrites them in place."""
+    entry = scope.classified.get(id(value))
+    if entry is not None and entry[0] is value:
+        return entry[1]
+    op = _classify(value, scope)
+    if op.kind in _STABLE:
+        scope.classified[id(value)] = (value, op)
+    return op
+
+
+def _classify(value, scope: Scope) -> Op:
     if isinstance(value, gast.Name):
         return Op("copy", value, args=[value])
     if isinstance(value, _NONDIFF_EXPRS):
