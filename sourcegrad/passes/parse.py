@@ -121,37 +121,43 @@ class _NotMirrored(Exception):
     pass
 
 
+_CONTEXTS = {ast.Load: gast.Load(), ast.Store: gast.Store(), ast.Del: gast.Del()}
+
+
 def _copy(node):
     kind = node.__class__
     if kind is list:
         return [_copy(n) if isinstance(n, ast.AST) else n for n in node]
+    context = _CONTEXTS.get(kind)
+    if context is not None:
+        return context  # shared: passes replace contexts, never change them
+    fields = node.__dict__.copy()  # fields and locations alike
     if kind is ast.Name:
-        new = gast.Name(node.id, _copy(node.ctx), None, None)
+        cls = gast.Name
+        fields["ctx"] = _CONTEXTS[node.ctx.__class__]
+        fields["annotation"] = fields["type_comment"] = None
     elif kind is ast.arg:
-        annotation = node.annotation
-        new = gast.Name(node.arg, gast.Param(), None if annotation is None else _copy(annotation),
-                        node.type_comment)
+        cls = gast.Name
+        annotation = fields.pop("annotation", None)
+        fields["id"] = fields.pop("arg")
+        fields["ctx"] = gast.Param()
+        fields["annotation"] = None if annotation is None else _copy(annotation)
+        fields.setdefault("type_comment", None)
     else:
         name = kind.__name__
         cls = getattr(gast, name, None)
         if cls is None or name.startswith(("TypeVar", "ParamSpec")) or \
                 (kind is ast.ExceptHandler and node.name):
             raise _NotMirrored(name)
-        new = cls.__new__(cls)
-        fields = new.__dict__
-        for field in kind._fields:
-            value = getattr(node, field, _NotMirrored)
-            if value is _NotMirrored:
-                continue
-            if isinstance(value, (ast.AST, list)):
-                value = _copy(value)
-            fields[field] = value
+        for key, value in fields.items():
+            if value.__class__ is list:
+                fields[key] = [_copy(v) if isinstance(v, ast.AST) else v for v in value]
+            elif isinstance(value, ast.AST):
+                fields[key] = _copy(value)
         if name in _TYPE_PARAMS and "type_params" not in fields:
             fields["type_params"] = []
-    for attribute in kind._attributes:
-        value = getattr(node, attribute, None)
-        if value is not None:
-            setattr(new, attribute, value)
+    new = cls.__new__(cls)
+    new.__dict__.update(fields)
     return new
 
 
