@@ -126,14 +126,16 @@ def compare_printers(monkeypatch):
     """Every program generated while the fixture is active is printed both ways."""
     printed = []
 
-    def both(tree):
-        ours, reference = fast(tree), codegen.reference_source(tree)
-        assert ours == reference
+    def both(name, functions, parameters):
+        chosen = []
+        ours = fast(name, functions, lambda used: chosen.extend(parameters(used)) or chosen)
+        tree = gast.Module(body=[codegen.factory_node(name, functions, chosen)], type_ignores=[])
+        assert ours + "\n" == codegen.reference_source(tree)
         printed.append(ours)
         return ours
 
-    fast = codegen.to_source
-    monkeypatch.setattr(codegen, "to_source", both)
+    fast = codegen.factory_source
+    monkeypatch.setattr(codegen, "factory_source", both)
     sourcegrad.clear_cache()
     yield printed
     sourcegrad.clear_cache()

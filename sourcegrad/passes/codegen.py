@@ -17,8 +17,9 @@ import re
 
 import gast
 
+from . import nodes
 from .nodes import COMMENT_PREFIX
-from .printer import Printer
+from .printer import Printer, expr
 
 _COMMENT_LINE = re.compile(r"""^(\s*)((["']{1,3})\\x00#.*\3)\s*$""")
 
@@ -52,6 +53,31 @@ def to_source(tree) -> str:
     out = Printer(_fallback)
     out.block(tree.body, 0)
     return "\n".join(out.lines) + "\n"
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def factory_source(name: str, functions: list, parameters) -> str:
+    """``def name(params):`` holding ``functions`` and returning them as a tuple, printed as
+    ``to_source`` prints the same tree. ``parameters(used)`` picks the factory's parameters
+    from the identifiers the printed functions use (their comment lines aside)."""
+    out = Printer(_fallback)
+    out.block(functions, 1)
+    used = set()
+    for line in out.lines:
+        if not line.lstrip().startswith("#"):
+            used.update(_IDENTIFIER.findall(line))
+    result = nodes.tuple_(nodes.load(f.name) for f in functions)
+    return "\n".join([f"def {name}({', '.join(parameters(used))}):", ""] + out.lines +
+                     [f"    return {expr(result)}"])
+
+
+def factory_node(name: str, functions: list, params: list) -> gast.FunctionDef:
+    """The tree ``factory_source`` prints (for tests against ``reference_source``)."""
+    body = list(functions) + [gast.Return(value=nodes.tuple_(
+        nodes.load(f.name) for f in functions))]
+    return nodes.function(name, nodes.positional_args(params), body)
 
 
 def _fallback(stmt, indent: int) -> list[str]:
