@@ -29,16 +29,26 @@ class Binder:
         self.namer = namer
         self.locals = locals_
         self.shapes = None  # passes/shapes.py's facts, once known
+        # (id(obj), preferred) -> whether the user's own name serves: asked for every template
+        self._own: dict[tuple, bool] = {}
 
     def name_for(self, obj, preferred: str) -> str:
-        if preferred not in self.locals and self.scope.lookup_user(preferred) is obj:
-            return preferred  # the user's code already calls it that (e.g. ``np``)
-        if getattr(builtins, preferred, None) is obj and preferred not in self.locals \
-                and preferred not in self.scope.globals and preferred not in self.scope.closure:
+        key = (id(obj), preferred)
+        own = self._own.get(key)
+        if own is None:
+            own = self._own[key] = self._is_own_name(obj, preferred)
+        if own:
             return preferred
+        # the namer is asked each time: a loop's fixpoint rolls its names back between tries
         name = self.namer.helper(obj, preferred)
         self.scope.generated[name] = obj
         return name
+
+    def _is_own_name(self, obj, preferred: str) -> bool:
+        if preferred not in self.locals and self.scope.lookup_user(preferred) is obj:
+            return True  # the user's code already calls it that (e.g. ``np``)
+        return getattr(builtins, preferred, None) is obj and preferred not in self.locals \
+            and preferred not in self.scope.globals and preferred not in self.scope.closure
 
     def value(self, obj, preferred: str):
         """A node evaluating to ``obj``: a literal when it is one, else a bound name."""
