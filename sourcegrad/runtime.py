@@ -138,8 +138,17 @@ def reduced_count(x, axis=None):
 reduced_count.sg_scalar = True  # returns a Python int: the compiler may keep scalars lazy
 
 
+# The fast paths read ranks straight off plain arrays: np.ndim's dispatch costs more than the
+# product of two small arrays. Each fast path returns a value of the operand's shape already.
+
 def matmul_lhs(g, a, b):
     """Adjoint of ``a`` in ``a @ b`` for every rank (vectors, matrices, broadcast batches)."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and type(g) is np.ndarray and \
+            a.ndim == 2:
+        if b.ndim == 2:
+            return g @ b.T
+        if b.ndim == 1 and g.ndim == 1:
+            return g[:, None] * b  # matrix @ vector: an outer product
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 2 and b_nd == 2:
         return g @ b.T
@@ -154,6 +163,14 @@ def matmul_lhs(g, a, b):
 
 def matmul_rhs(g, a, b):
     """Adjoint of ``b`` in ``a @ b`` for every rank (vectors, matrices, broadcast batches)."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and type(g) is np.ndarray:
+        if a.ndim == 2:
+            if b.ndim == 2:
+                return a.T @ g
+            if b.ndim == 1 and g.ndim == 1:
+                return g @ a  # matrix @ vector
+        elif a.ndim == 1 and b.ndim == 2 and g.ndim == 1:
+            return a[:, None] * g  # vector @ matrix: an outer product
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 2 and b_nd == 2:
         return a.T @ g
