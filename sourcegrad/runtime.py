@@ -23,8 +23,9 @@ def unbroadcast(g, x):
     ``x`` may also be given as its shape (a tuple): generated code keeps only the shape of a
     value it needs for nothing else, so the value itself can be released.
     """
-    shape = x if type(x) is tuple else getattr(x, "shape", ())
-    g_shape = getattr(g, "shape", ())
+    kind = type(x)  # plain attribute reads for the common types: getattr costs more
+    shape = x if kind is tuple else x.shape if kind is _ndarray else getattr(x, "shape", ())
+    g_shape = g.shape if type(g) is _ndarray else getattr(g, "shape", ())
     if g_shape == shape:
         return g
     if shape == ():
