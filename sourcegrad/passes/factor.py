@@ -52,7 +52,7 @@ def factor_accumulations(body: list, params, resolve) -> list:
     """
     state = {"facts": None}
 
-    def facts():  # built on first need, rebuilt after a rewrite changed the function
+    def facts():  # built on first need (most blocks never ask), again after each rewrite
         if state["facts"] is None:
             state["facts"] = _Facts(body, params, resolve)
         return state["facts"]
@@ -74,7 +74,7 @@ def _blocks(stmts: list, facts, changed, generated_only: bool) -> None:
     j = 0
     while j < len(stmts):
         if movable[j] and _candidate(stmts[j]):
-            removed = _rewrite(stmts, j, movable, facts())
+            removed = _rewrite(stmts, j, movable, facts)
             if removed:
                 changed()
                 j -= len(removed)
@@ -98,29 +98,32 @@ class _Facts:
         self.stores: dict[str, int] = {}
         self.bindings: dict[str, list] = {p: [None] for p in params}  # None: unknown value
         self.appended: dict[str, set] = {}  # stack name -> names pushed onto it
+        unknown = (gast.For, gast.AugAssign)
         for stmt in body:
             for n in nodes.walk(stmt):
-                if isinstance(n, gast.Name):
-                    table = self.loads if isinstance(n.ctx, gast.Load) else self.stores
+                kind = type(n)
+                if kind is gast.Name:
+                    table = self.loads if type(n.ctx) is gast.Load else self.stores
                     table[n.id] = table.get(n.id, 0) + 1
-                elif isinstance(n, gast.Assign):
+                elif kind is gast.Assign:
                     for t in n.targets:
-                        if isinstance(t, gast.Name):
+                        if type(t) is gast.Name:
                             self.bindings.setdefault(t.id, []).append(n.value)
                         else:  # unpacking (a tape), or a write into an array
-                            for e in nodes.walk(t):
-                                if isinstance(e, gast.Name) and isinstance(e.ctx, gast.Store):
-                                    self.bindings.setdefault(e.id, []).append(None)
-                elif isinstance(n, (gast.For, gast.AugAssign)):
-                    for t in nodes.walk(n.target):
-                        if isinstance(t, gast.Name):
-                            self.bindings.setdefault(t.id, []).append(None)  # unknown
-                elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
-                        n.func.attr == "append" and isinstance(n.func.value, gast.Name) and \
-                        len(n.args) == 1 and isinstance(n.args[0], gast.Name):
+                            self._unknown(t)
+                elif kind in unknown:
+                    self._unknown(n.target)
+                elif kind is gast.Call and type(n.func) is gast.Attribute and \
+                        n.func.attr == "append" and type(n.func.value) is gast.Name and \
+                        len(n.args) == 1 and type(n.args[0]) is gast.Name:
                     self.appended.setdefault(n.func.value.id, set()).add(n.args[0].id)
         self._inexact: dict[str, bool] = {}
         self._pending: set[str] = set()
+
+    def _unknown(self, target):
+        for n in nodes.walk(target):
+            if type(n) is gast.Name and type(n.ctx) is gast.Store:
+                self.bindings.setdefault(n.id, []).append(None)
 
     def inexact(self, node) -> bool:
         """True when ``node``'s value is surely a float or complex (never an integer)."""
@@ -176,6 +179,24 @@ def _inexact_function(obj) -> bool:
 def _rewrite(stmts: list, j: int, movable: list, facts) -> list:
     """Try to factor ``stmts[j]``; return the indices of the statements it absorbed (removed),
     highest first."""
+    # a first, optimistic try without the whole-function facts: most candidates fail early
+    expr, consumed = _substituted(stmts, j, movable, None)
+    if not consumed or _common_factor(expr) is None:
+        return []
+    expr, consumed = _substituted(stmts, j, movable, facts())
+    factored = _factored(expr, facts()) if consumed else None
+    if factored is None:
+        return []
+    stmts[j].value = factored
+    removed = sorted(consumed, reverse=True)
+    for i in removed:
+        del stmts[i]
+    return removed
+
+
+def _substituted(stmts, j, movable, facts):
+    """``stmts[j]``'s value with the values of earlier statements substituted, and their
+    indices. Without ``facts``, whether anything else reads those values is not checked."""
     target = stmts[j].targets[0].id
     expr = nodes.clone(stmts[j].value)
     consumed: set[int] = set()
@@ -190,14 +211,7 @@ def _rewrite(stmts: list, j: int, movable: list, facts) -> list:
                 consumed.add(i)
                 progress = True
                 break
-    factored = _factored(expr, facts) if consumed else None
-    if factored is None:
-        return []
-    stmts[j].value = factored
-    removed = sorted(consumed, reverse=True)
-    for i in removed:
-        del stmts[i]
-    return removed
+    return expr, consumed
 
 
 def _binding(stmts, j, name, consumed, expr, target, facts):
@@ -220,7 +234,7 @@ def _binding(stmts, j, name, consumed, expr, target, facts):
     uses = sum(1 for n in nodes.walk(expr) if isinstance(n, gast.Name) and n.id == name)
     if uses != 1 and not isinstance(stmt.value, (gast.Name, gast.Constant)):
         return None  # the value would be computed twice
-    if name != target:  # (stmts[j] re-binds its target: the old value is dead after it)
+    if name != target and facts is not None:  # (stmts[j] re-binds its target: dead after it)
         # every read of this binding must be one being replaced: nothing outside reads it
         accounted = _loads_in([stmts[k] for k in consumed | {i}], name) + \
             _loads_in([stmts[j].value], name)
@@ -282,20 +296,22 @@ def _factors(expr):
     return [(gast.Mult, expr)]
 
 
+def _common_factor(expr):
+    """The name every term of the sum ``expr`` starts with (``g`` in ``g * a - g * b``)."""
+    terms = _terms(expr)
+    firsts = {_factors(term)[0][1] for _, term in terms}
+    names = {f.id if isinstance(f, gast.Name) else None for f in firsts}
+    return names.pop() if len(terms) > 1 and len(names) == 1 else None
+
+
 def _factored(expr, facts):
     """``g * (r1 + r2 ...)`` for ``g * r1 + g * r2 ...``, or None when that is not safe."""
-    terms = _terms(expr)
-    if len(terms) < 2:
+    common = _common_factor(expr)
+    if common is None:
         return None
     rests = []
-    common = None
-    for sign, term in terms:
-        factors = _factors(term)
-        first = factors[0][1]
-        if not isinstance(first, gast.Name) or (common is not None and first.id != common):
-            return None
-        common = first.id
-        rest = _product(factors[1:], facts)
+    for sign, term in _terms(expr):
+        rest = _product(_factors(term)[1:], facts)
         if rest is None:
             return None
         rests.append((sign, rest))
