@@ -13,19 +13,8 @@ from dataclasses import dataclass, field
 import gast
 
 from .. import runtime
-from . import (
-    activity,
-    calls,
-    desugar,
-    factor,
-    fence,
-    nodes,
-    normalize,
-    optimize,
-    shapes,
-    ssa,
-    structure,
-)
+from . import activity, calls, desugar, fence, nodes, normalize, optimize, shapes, ssa, structure
+from .factor import factor_accumulations
 from .naming import Namer
 from .parse import parse_function
 from .resolve import Scope, local_names
@@ -207,7 +196,7 @@ def _optimized(body: list, params: set[str], resolve, before_release=None) -> li
     body = optimize.eliminate_dead_code(body, set())
     body = optimize.reuse_forward_values(body, params)
     body = optimize.fold_negations(body)
-    body = factor.factor_accumulations(body, params, resolve)
+    body = factor_accumulations(body, params, resolve)
     if before_release is not None:
         body = before_release(body)
     return optimize.release_dead_values(body, set())
