@@ -12,6 +12,9 @@ import numbers
 import numpy as np
 
 _SCALAR_TYPES = (float, int, np.floating, np.integer)
+# The helpers below run on every gradient call; ``type(x) is _ndarray`` reads one cached global
+# where ``np.ndarray`` looks up a module attribute each time (a third of a small helper's cost).
+_ndarray = np.ndarray
 
 
 def unbroadcast(g, x):
@@ -20,8 +23,9 @@ def unbroadcast(g, x):
     ``x`` may also be given as its shape (a tuple): generated code keeps only the shape of a
     value it needs for nothing else, so the value itself can be released.
     """
-    shape = x if type(x) is tuple else getattr(x, "shape", ())
-    g_shape = getattr(g, "shape", ())
+    kind = type(x)  # plain attribute reads for the common types: getattr costs more
+    shape = x if kind is tuple else x.shape if kind is _ndarray else getattr(x, "shape", ())
+    g_shape = g.shape if type(g) is _ndarray else getattr(g, "shape", ())
     if g_shape == shape:
         return g
     if shape == ():
@@ -31,7 +35,7 @@ def unbroadcast(g, x):
         return g
     # ndarray.sum skips numpy's function dispatch; other array types (a Tensor recording a
     # second derivative) go through np.sum
-    total = np.ndarray.sum if type(g) is np.ndarray else np.sum
+    total = _ndarray.sum if type(g) is _ndarray else np.sum
     if extra:  # leading axes numpy added
         g = total(g, axis=0 if extra == 1 else tuple(range(extra)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
@@ -69,8 +73,8 @@ def as_gradient(dx, x):
     dtype that shares memory with nothing (a view or a broadcast adjoint is copied). The common
     case -- a fresh array of the right shape and dtype -- costs a few attribute reads.
     """
-    if type(x) is np.ndarray:
-        if type(dx) is np.ndarray and dx.base is None and dx is not x and \
+    if type(x) is _ndarray:
+        if type(dx) is _ndarray and dx.base is None and dx is not x and \
                 dx.shape == x.shape and dx.dtype == x.dtype:
             return dx
     elif type(x) is float or type(x) is int:
@@ -86,7 +90,7 @@ def as_gradient(dx, x):
         out = np.array(dx, dtype=dtype)
     else:
         out = np.array(np.broadcast_to(np.asarray(dx, dtype=dtype), np.shape(x)))
-    if type(x) is np.ndarray:
+    if type(x) is _ndarray:
         return out
     return out[()] if out.ndim == 0 else out
 
@@ -94,7 +98,7 @@ def as_gradient(dx, x):
 def check_numeric(name, value):
     """Raise a TypeError naming the argument when a differentiated argument is not numeric."""
     kind = type(value)
-    if kind is float or (kind is np.ndarray and value.dtype.kind in "fc"):
+    if kind is float or (kind is _ndarray and value.dtype.kind in "fc"):
         return  # the common cases, first
     if isinstance(value, _SCALAR_TYPES) and not isinstance(value, bool):
         return
@@ -124,7 +128,7 @@ expand_to.sg_lazy_constant = True
 
 def reduced_count(x, axis=None):
     """How many elements of ``x`` each output of a reduction over ``axis`` combines."""
-    if axis is None and type(x) is np.ndarray:
+    if axis is None and type(x) is _ndarray:
         return x.size
     shape = x if type(x) is tuple else np.shape(x)
     if axis is None and type(x) is tuple:
@@ -138,8 +142,17 @@ def reduced_count(x, axis=None):
 reduced_count.sg_scalar = True  # returns a Python int: the compiler may keep scalars lazy
 
 
+# The fast paths read ranks straight off plain arrays: np.ndim's dispatch costs more than the
+# product of two small arrays. Each fast path returns a value of the operand's shape already.
+
 def matmul_lhs(g, a, b):
     """Adjoint of ``a`` in ``a @ b`` for every rank (vectors, matrices, broadcast batches)."""
+    if type(a) is _ndarray and type(b) is _ndarray and type(g) is _ndarray and \
+            a.ndim == 2:
+        if b.ndim == 2:
+            return g @ b.T
+        if b.ndim == 1 and g.ndim == 1:
+            return g[:, None] * b  # matrix @ vector: an outer product
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 2 and b_nd == 2:
         return g @ b.T
@@ -154,6 +167,14 @@ def matmul_lhs(g, a, b):
 
 def matmul_rhs(g, a, b):
     """Adjoint of ``b`` in ``a @ b`` for every rank (vectors, matrices, broadcast batches)."""
+    if type(a) is _ndarray and type(b) is _ndarray and type(g) is _ndarray:
+        if a.ndim == 2:
+            if b.ndim == 2:
+                return a.T @ g
+            if b.ndim == 1 and g.ndim == 1:
+                return g @ a  # matrix @ vector
+        elif a.ndim == 1 and b.ndim == 2 and g.ndim == 1:
+            return a[:, None] * g  # vector @ matrix: an outer product
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 2 and b_nd == 2:
         return a.T @ g

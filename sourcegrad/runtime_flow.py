@@ -95,48 +95,46 @@ def saved_region(x, index):
     return np.copy(x[index])
 
 
-class Shaped:
-    """Stands in for a value the backward sweep reads only for its shape."""
-
-    __slots__ = ("shape",)
-
-    def __init__(self, shape):
-        self.shape = shape
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-
 class ShapeStack:
     """A stack of shapes, run-length encoded: a loop whose shapes never change saves one entry.
 
     Values that the backward sweep needs only for their shape (to undo broadcasting) are saved
-    here instead of on a value stack.
+    here instead of on a value stack. ``pop()`` returns the shape tuple itself, which the shape
+    readers (``unbroadcast``, ``expand_to``) accept in place of the value. The top run is kept
+    in two slots, not in the list: a push or pop in a steady loop is a compare and an add.
     """
 
-    __slots__ = ("runs",)
+    __slots__ = ("count", "older", "shape")
 
     def __init__(self):
-        self.runs = []  # [shape, count] pairs
+        self.older = []  # (shape, count) runs below the top one
+        self.shape = None
+        self.count = 0
 
     def append(self, value):
         shape = getattr(value, "shape", ())
-        runs = self.runs
-        if runs and runs[-1][0] == shape:
-            runs[-1][1] += 1
-        else:
-            runs.append([shape, 1])
+        if shape == self.shape:
+            self.count += 1
+            return
+        if self.count:
+            self.older.append((self.shape, self.count))
+        self.shape, self.count = shape, 1
 
     def pop(self):
-        top = self.runs[-1]
-        top[1] -= 1
-        if not top[1]:
-            self.runs.pop()
-        return Shaped(top[0])
+        shape = self.shape
+        self.count -= 1
+        if not self.count and self.older:
+            self.shape, self.count = self.older.pop()
+        return shape
+
+    @property
+    def runs(self):
+        """The [shape, count] runs, bottom first (what the stack holds)."""
+        top = [[self.shape, self.count]] if self.count else []
+        return [list(run) for run in self.older] + top
 
     def __len__(self):
-        return sum(count for _, count in self.runs)
+        return self.count + sum(count for _, count in self.older)
 
 
 def adjoint_item(adjoint, x, index):

@@ -14,6 +14,7 @@ import gast
 
 from .. import runtime
 from . import activity, calls, desugar, fence, nodes, normalize, optimize, shapes, ssa, structure
+from .factor import factor_accumulations
 from .naming import Namer
 from .parse import parse_function
 from .resolve import Scope, local_names
@@ -147,7 +148,7 @@ def _grad_function(fn_node, name, binder, reverse, wrt, sections, stack_setup, f
                                        nodes.const("shape"), nodes.tuple_([])),
                 binder.namer.fresh, counts)
 
-        body = _optimized(body, params, before_release=witnesses)
+        body = _optimized(body, params, binder.scope.resolve, before_release=witnesses)
     return _renamed(fn_node, name, body)
 
 
@@ -191,13 +192,13 @@ def _shape_args(binder) -> dict[str, int]:
             if any(obj is r for r in readers)}
 
 
-def _optimized(body: list, params: set[str], before_release=None) -> list:
+def _optimized(body: list, params: set[str], resolve, before_release=None) -> list:
     body = optimize.eliminate_dead_code(body, set())
-    counts = optimize.store_counts(body)  # neither reuse nor folding binds anything
-    body = optimize.reuse_forward_values(body, params, counts)
+    body = optimize.reuse_forward_values(body, params)
     body = optimize.fold_negations(body)
+    body = factor_accumulations(body, params, resolve)
     if before_release is not None:
-        body = before_release(body, counts)
+        body = before_release(body, optimize.store_counts(body))  # factoring re-binds
     return optimize.release_dead_values(body, set())
 
 
@@ -215,7 +216,7 @@ def _split_functions(fn_node, names, binder, reverse, wrt, seed, stack_setup, fo
         value=nodes.tuple_(results))]
     if options.optimize:
         fwd_body = optimize.eliminate_dead_code(fwd_body, set())
-        bwd_body = _optimized(bwd_body, {seed, tape_name} | set(tape))
+        bwd_body = _optimized(bwd_body, {seed, tape_name} | set(tape), binder.scope.resolve)
     fwd = _renamed(fn_node, names["forward"], fwd_body)
     bwd = nodes.function(names["backward"], nodes.positional_args([seed, tape_name]), bwd_body)
     return [fwd, bwd]

@@ -1,0 +1,347 @@
+"""Pass 6b: sum an adjoint's contributions first, then scale them by the adjoint they share.
+
+A user line that reads a variable several times sends it one contribution per read, each the
+incoming adjoint times a local derivative. Generated one operation at a time, the adjoint of
+``x = np.sin(x) * x + 0.5 * x`` multiplies the incoming ``dx`` three times::
+
+    dmul = dx
+    dmul_1 = dx
+    dx = dmul_1 * 0.5
+    dsin = dmul * x
+    dx = dx + dmul * sin
+    dx = dx + dsin * np.cos(x)
+
+This pass substitutes the temporaries of one block into the final accumulation and, only when
+every term then starts with the same adjoint, writes ``dx = dx * (0.5 + sin + x * np.cos(x))``:
+two multiplications fewer per step, which is most of a scalar loop's backward sweep.
+
+Substitution moves an expression later, so it must mean the same there: it is done only for
+call-free expressions whose names no statement in between re-binds or hands to a call (which
+might mutate it), for bindings nothing else reads, and never across a ``# grad of:`` comment.
+Factoring changes the order of float operations (a rounding difference) but never the dtype
+of the result; it is refused when the sum of the local derivatives could be taken in an
+integer dtype (``dy * k1 + dy * k2`` with integer ``k1``, ``k2`` could overflow as
+``dy * (k1 + k2)``): the first two summands must include one that is provably inexact.
+"""
+from __future__ import annotations
+
+import math
+import types
+
+import gast
+import numpy as np
+
+from . import nodes
+from .resolve import MISSING
+
+_MAX_OPERATIONS = 12  # a factored line longer than this is harder to read than the steps
+_SIMPLE = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp)
+_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div)
+_COMPOUND = (gast.For, gast.While, gast.If)
+_INEXACT_MATH = {"sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
+                 "asinh", "acosh", "atanh", "exp", "exp2", "expm1", "log", "log1p", "log2",
+                 "log10", "sqrt", "cbrt", "erf", "erfc", "gamma", "lgamma", "hypot", "pow",
+                 "fabs", "degrees", "radians"}
+
+
+def factor_accumulations(body: list, params, resolve) -> list:
+    """Rewrite factorable accumulations in the generated (backward) statements of ``body``.
+
+    ``params`` are the function's parameters (values of unknown type); ``resolve(node)`` gives
+    the object a called name denotes (``Scope.resolve``).
+    """
+    state = {"facts": None}
+
+    def facts():  # built on first need (most blocks never ask), again after each rewrite
+        if state["facts"] is None:
+            state["facts"] = _Facts(body, params, resolve)
+        return state["facts"]
+
+    def changed():
+        state["facts"] = None
+
+    _blocks(body, facts, changed, generated_only=True)
+    return body
+
+
+def _blocks(stmts: list, facts, changed, generated_only: bool) -> None:
+    for stmt in stmts:
+        if isinstance(stmt, _COMPOUND) and (not generated_only or
+                                            getattr(stmt, "sg_generated", False)):
+            _blocks(stmt.body, facts, changed, False)
+            _blocks(stmt.orelse, facts, changed, False)
+    movable = [not generated_only or getattr(s, "sg_generated", False) for s in stmts]
+    j = 0
+    while j < len(stmts):
+        if movable[j] and _candidate(stmts[j]):
+            removed = _rewrite(stmts, j, movable, facts)
+            if removed:
+                changed()
+                j -= len(removed)
+                for i in removed:
+                    del movable[i]
+        j += 1
+
+
+def _candidate(stmt) -> bool:
+    return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+        isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.BinOp) and \
+        isinstance(stmt.value.op, (gast.Add, gast.Sub))
+
+
+class _Facts:
+    """Whole-function facts: how often each name is loaded and stored, what binds it."""
+
+    def __init__(self, body, params, resolve):
+        self.resolve = resolve
+        self.loads: dict[str, int] = {}
+        self.stores: dict[str, int] = {}
+        self.bindings: dict[str, list] = {p: [None] for p in params}  # None: unknown value
+        self.appended: dict[str, set] = {}  # stack name -> names pushed onto it
+        unknown = (gast.For, gast.AugAssign)
+        for stmt in body:
+            for n in nodes.walk(stmt):
+                kind = type(n)
+                if kind is gast.Name:
+                    table = self.loads if type(n.ctx) is gast.Load else self.stores
+                    table[n.id] = table.get(n.id, 0) + 1
+                elif kind is gast.Assign:
+                    for t in n.targets:
+                        if type(t) is gast.Name:
+                            self.bindings.setdefault(t.id, []).append(n.value)
+                        else:  # unpacking (a tape), or a write into an array
+                            self._unknown(t)
+                elif kind in unknown:
+                    self._unknown(n.target)
+                elif kind is gast.Call and type(n.func) is gast.Attribute and \
+                        n.func.attr == "append" and type(n.func.value) is gast.Name and \
+                        len(n.args) == 1 and type(n.args[0]) is gast.Name:
+                    self.appended.setdefault(n.func.value.id, set()).add(n.args[0].id)
+        self._inexact: dict[str, bool] = {}
+        self._pending: set[str] = set()
+
+    def _unknown(self, target):
+        for n in nodes.walk(target):
+            if type(n) is gast.Name and type(n.ctx) is gast.Store:
+                self.bindings.setdefault(n.id, []).append(None)
+
+    def inexact(self, node) -> bool:
+        """True when ``node``'s value is surely a float or complex (never an integer)."""
+        if isinstance(node, gast.Constant):
+            return type(node.value) in (float, complex)
+        if isinstance(node, gast.BinOp):
+            return isinstance(node.op, gast.Div) or self.inexact(node.left) or \
+                self.inexact(node.right)
+        if isinstance(node, gast.UnaryOp):
+            return isinstance(node.op, (gast.USub, gast.UAdd)) and self.inexact(node.operand)
+        if isinstance(node, gast.Call):
+            return _inexact_function(self.resolve(node.func))
+        if isinstance(node, gast.Name):
+            return self._inexact_name(node.id)
+        return False
+
+    def _inexact_name(self, name: str) -> bool:
+        if name in self._inexact:
+            return self._inexact[name]
+        if name in self._pending:
+            return False  # defined through itself: not provable this simple way
+        self._pending.add(name)
+        values = self.bindings.get(name)
+        result = bool(values) and all(self._inexact_binding(name, v) for v in values)
+        self._pending.discard(name)
+        if not self._pending:  # a result that assumed nothing about other names
+            self._inexact[name] = result
+        return result
+
+    def _inexact_binding(self, name, value) -> bool:
+        if value is None:
+            return False
+        if isinstance(value, gast.Constant) and value.value is None:
+            return True  # the prologue's placeholder: never read as a number
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
+                value.func.attr == "pop" and not value.args and \
+                isinstance(value.func.value, gast.Name):
+            return self.appended.get(value.func.value.id) == {name}  # its own saved values
+        return self.inexact(value)
+
+
+def _inexact_function(obj) -> bool:
+    if obj is MISSING:
+        return False
+    if isinstance(obj, np.ufunc):
+        outputs = [t.split("->")[1] for t in obj.types]
+        return obj.nout == 1 and all(o in "efdgFDG" for o in outputs if o != "O")
+    return isinstance(obj, types.BuiltinFunctionType) and \
+        getattr(obj, "__module__", "") == "math" and obj.__name__ in _INEXACT_MATH and \
+        getattr(math, obj.__name__, None) is obj
+
+
+def _rewrite(stmts: list, j: int, movable: list, facts) -> list:
+    """Try to factor ``stmts[j]``; return the indices of the statements it absorbed (removed),
+    highest first."""
+    # a first, optimistic try without the whole-function facts: most candidates fail early
+    expr, consumed = _substituted(stmts, j, movable, None)
+    if not consumed or _common_factor(expr) is None:
+        return []
+    expr, consumed = _substituted(stmts, j, movable, facts())
+    factored = _factored(expr, facts()) if consumed else None
+    if factored is None:
+        return []
+    stmts[j].value = factored
+    removed = sorted(consumed, reverse=True)
+    for i in removed:
+        del stmts[i]
+    return removed
+
+
+def _substituted(stmts, j, movable, facts):
+    """``stmts[j]``'s value with the values of earlier statements substituted, and their
+    indices. Without ``facts``, whether anything else reads those values is not checked."""
+    target = stmts[j].targets[0].id
+    expr = nodes.clone(stmts[j].value)
+    consumed: set[int] = set()
+    progress = True
+    while progress:
+        progress = False
+        for name in dict.fromkeys(n.id for n in nodes.walk(expr)
+                                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)):
+            i = _binding(stmts, j, name, consumed, expr, target, facts)
+            if i is not None and movable[i]:
+                expr = _substitute(expr, name, stmts[i].value)
+                consumed.add(i)
+                progress = True
+                break
+    return expr, consumed
+
+
+def _binding(stmts, j, name, consumed, expr, target, facts):
+    """The index of the statement whose value of ``name`` may move into ``expr``, or None."""
+    i = j - 1
+    while i >= 0 and (i in consumed or name not in nodes.names_in(stmts[i])):
+        if nodes.is_comment(stmts[i]):
+            return None  # never move code across a "# grad of:" line
+        i -= 1
+    if i < 0:
+        return None
+    stmt = stmts[i]
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
+            isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name and
+            all(isinstance(n, _SIMPLE + (gast.expr_context, gast.operator, gast.unaryop))
+                for n in nodes.walk(stmt.value))):
+        return None
+    if isinstance(stmt.value, gast.BinOp) and not isinstance(stmt.value.op, _OPS):
+        return None
+    uses = sum(1 for n in nodes.walk(expr) if isinstance(n, gast.Name) and n.id == name)
+    if uses != 1 and not isinstance(stmt.value, (gast.Name, gast.Constant)):
+        return None  # the value would be computed twice
+    if name != target and facts is not None:  # (stmts[j] re-binds its target: dead after it)
+        # every read of this binding must be one being replaced: nothing outside reads it
+        accounted = _loads_in([stmts[k] for k in consumed | {i}], name) + \
+            _loads_in([stmts[j].value], name)
+        if facts.stores.get(name) != 1 or facts.loads.get(name, 0) != accounted:
+            return None
+    read = nodes.names_in(stmt.value)
+    for k in range(i + 1, j):
+        if k not in consumed and _interferes(stmts[k], read):
+            return None
+    return i
+
+
+def _loads_in(trees, name) -> int:
+    return sum(1 for tree in trees for n in nodes.walk(tree)
+               if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == name)
+
+
+def _interferes(stmt, read: set[str]) -> bool:
+    """Could ``stmt`` change what the names in ``read`` hold (re-bind, write into, mutate)?"""
+    if nodes.is_comment(stmt):
+        return True  # never move code across a "# grad of:" block
+    if not isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Expr)):
+        return True
+    for n in nodes.walk(stmt):
+        if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load) and n.id in read:
+            return True
+        if isinstance(n, gast.Subscript) and not isinstance(n.ctx, gast.Load) and \
+                nodes.names_in(n.value) & read:
+            return True
+        if isinstance(n, gast.Call) and nodes.names_in(n) & read:
+            return True
+    return False
+
+
+def _substitute(expr, name, value):
+    class Replace(nodes.Transformer):
+        def visit_Name(self, node):
+            if node.id == name and isinstance(node.ctx, gast.Load):
+                return nodes.clone(value)
+            return node
+
+    return Replace().visit(expr)
+
+
+def _terms(expr, sign=1):
+    """``a - b + c`` as [(1, a), (-1, b), (1, c)]."""
+    if isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Add, gast.Sub)):
+        right = -sign if isinstance(expr.op, gast.Sub) else sign
+        return _terms(expr.left, sign) + _terms(expr.right, right)
+    if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub):
+        return _terms(expr.operand, -sign)
+    return [(sign, expr)]
+
+
+def _factors(expr):
+    """``a * b / c`` as [(Mult, a), (Mult, b), (Div, c)] (left to right)."""
+    if isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Mult, gast.Div)):
+        return _factors(expr.left) + [(type(expr.op), expr.right)]
+    return [(gast.Mult, expr)]
+
+
+def _common_factor(expr):
+    """The name every term of the sum ``expr`` starts with (``g`` in ``g * a - g * b``)."""
+    terms = _terms(expr)
+    firsts = {_factors(term)[0][1] for _, term in terms}
+    names = {f.id if isinstance(f, gast.Name) else None for f in firsts}
+    return names.pop() if len(terms) > 1 and len(names) == 1 else None
+
+
+def _factored(expr, facts):
+    """``g * (r1 + r2 ...)`` for ``g * r1 + g * r2 ...``, or None when that is not safe."""
+    common = _common_factor(expr)
+    if common is None:
+        return None
+    rests = []
+    for sign, term in _terms(expr):
+        rest = _product(_factors(term)[1:], facts)
+        if rest is None:
+            return None
+        rests.append((sign, rest))
+    if not (facts.inexact(rests[0][1]) or facts.inexact(rests[1][1])):
+        return None  # the first sum could be taken in an integer dtype
+    if rests[0][0] < 0 and not facts.inexact(rests[0][1]):
+        return None  # negating an integer can overflow too
+    total = rests[0][1] if rests[0][0] > 0 else gast.UnaryOp(op=gast.USub(), operand=rests[0][1])
+    for sign, rest in rests[1:]:
+        total = nodes.binop(total, gast.Add() if sign > 0 else gast.Sub(), rest)
+    result = nodes.binop(nodes.load(common), gast.Mult(), total)
+    if sum(isinstance(n, gast.operator) for n in nodes.walk(result)) > _MAX_OPERATIONS:
+        return None
+    return result
+
+
+def _product(factors, facts):
+    """The product of ``factors`` (1.0 when empty), or None when it could overflow: the
+    original multiplied the (float) adjoint first, so the first product must be inexact."""
+    if not factors:
+        return nodes.const(1.0)
+    if len(factors) > 1 and factors[1][0] is gast.Mult and \
+            not (facts.inexact(factors[0][1]) or facts.inexact(factors[1][1])):
+        return None
+    op, node = factors[0]
+    if op is gast.Div:
+        node = nodes.binop(nodes.const(1.0), gast.Div(), node)
+    for op, factor in factors[1:]:
+        node = nodes.binop(node, op(), factor)
+    return node
+
+
+__all__ = ["factor_accumulations"]

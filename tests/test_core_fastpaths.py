@@ -1,0 +1,79 @@
+"""The runtime helpers' fast paths give what their general paths give.
+
+Generated gradients call ``matmul_lhs``/``matmul_rhs`` and the shape stacks on every step, so
+those have shortcuts for plain arrays of the common ranks. Each shortcut is checked here against
+the general code (an ndarray subclass takes the general path) and, through whole gradients,
+against finite differences.
+"""
+import numpy as np
+import pytest
+
+import sourcegrad
+from sourcegrad.runtime import matmul_lhs, matmul_rhs
+from sourcegrad.runtime_flow import ShapeStack
+from sourcegrad.testing import check_grads
+
+
+class Slow(np.ndarray):
+    """An ndarray that is not ``type(...) is np.ndarray``: it takes the helpers' general path."""
+
+
+def slow(a):
+    return np.asarray(a).view(Slow)
+
+
+RNG = np.random.default_rng(7)
+
+RANKS = [((3, 4), (4, 5)), ((3, 4), (4,)), ((4,), (4, 5)), ((4,), (4,)),
+         ((2, 3, 4), (4, 5)), ((3, 4), (2, 4, 5)), ((2, 3, 4), (4,)), ((4,), (2, 4, 5)),
+         ((1, 3), (3,)), ((3,), (3, 1))]
+
+
+@pytest.mark.parametrize("sa, sb", RANKS, ids=[f"{a}@{b}" for a, b in RANKS])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_matmul_helpers_fast_paths_agree_with_the_general_path(sa, sb, dtype):
+    a, b = RNG.standard_normal(sa).astype(dtype), RNG.standard_normal(sb).astype(dtype)
+    g = RNG.standard_normal(np.shape(a @ b))
+    g = g if np.ndim(g) else float(g)
+    for helper, operand in ((matmul_lhs, a), (matmul_rhs, b)):
+        fast = helper(g, a, b)
+        general = helper(slow(g) if np.ndim(g) else g, slow(a), slow(b))
+        assert np.shape(fast) == np.shape(operand), (helper.__name__, np.shape(fast))
+        np.testing.assert_allclose(fast, np.asarray(general), rtol=1e-6)
+
+
+@pytest.mark.parametrize("sa, sb", RANKS, ids=[f"{a}@{b}" for a, b in RANKS])
+def test_matmul_gradients_match_finite_differences_for_every_rank(sa, sb):
+    def f(a, b):
+        return np.sum(np.tanh(a @ b) * 1.5)
+
+    check_grads(f, RNG.standard_normal(sa), RNG.standard_normal(sb), wrt=(0, 1))
+
+
+def test_shape_stack_pops_shapes_in_reverse_order_across_runs():
+    stack = ShapeStack()
+    values = [None, 0.0, np.zeros(3), np.zeros(3), np.zeros((2, 2)), np.zeros(3), 1.0]
+    for v in values:
+        stack.append(v)
+    assert len(stack) == len(values)
+    assert stack.runs == [[(), 2], [(3,), 2], [(2, 2), 1], [(3,), 1], [(), 1]]
+    popped = [stack.pop() for _ in values]
+    assert popped == [np.shape(v) for v in reversed(values)] and len(stack) == 0
+    stack.append(np.zeros(4))  # an emptied stack is usable again
+    assert stack.pop() == (4,) and len(stack) == 0
+
+
+def test_a_loop_whose_operand_shapes_change_unbroadcasts_each_step_right():
+    # total is a float, then x's shape, then (2, 3) once b joins in: the saved shapes of total
+    # and of the product follow every change, in reverse
+    def f(x, b, n):
+        total = 0.0
+        for i in range(n):
+            total = total + x * 2.0
+            if i == 1:
+                total = total + b
+        return np.sum(total ** 2)
+
+    x, b = RNG.standard_normal(3), RNG.standard_normal((2, 3))
+    check_grads(f, x, b, 4, wrt=(0, 1))
+    assert "ShapeStack()" in sourcegrad.source(sourcegrad.grad(f, wrt=(0, 1)))
