@@ -142,3 +142,19 @@ def test_a_parameter_is_of_unknown_type_whatever_else_binds_it():
     assert "(x + x)" not in run_pass(source, params=("x", "y", "dx"))
     # a tape unpacked in a backward function tells nothing either
     assert "(x + x)" not in run_pass("x, z = tape\n" + source, params=("y", "dx"))
+
+
+
+def test_a_factored_line_stays_short_enough_to_read():
+    def block(terms):
+        lines = [f"dmul_{k} = dx" for k in range(terms)]
+        lines += ["dx = dmul_0 * 0.5"] + [f"dx = dx + dmul_{k} * a{k} * 2.0"
+                                          for k in range(1, terms)]
+        return "\n".join(lines) + "\n"
+
+    assert run_pass(block(3)).splitlines()[-1] == "dx = dx * (0.5 + a1 * 2.0 + a2 * 2.0)"
+    long = run_pass(block(8))  # all factored, it would take 1 + 7 + 7 * 2 = 22 operations
+    assert "dmul_7" in long  # the later terms stay as they were
+    for line in long.splitlines():
+        tree = gast.parse(line).body[0].value
+        assert sum(isinstance(n, gast.BinOp) for n in gast.walk(tree)) <= factor._MAX_OPERATIONS

@@ -60,21 +60,22 @@ def factor_accumulations(body: list, params, resolve) -> list:
     def changed():
         state["facts"] = None
 
-    _blocks(body, facts, changed, generated_only=True)
+    _blocks(body, facts, changed, generated_only=True, names={})
     return body
 
 
-def _blocks(stmts: list, facts, changed, generated_only: bool) -> None:
+def _blocks(stmts: list, facts, changed, generated_only: bool, names: dict) -> None:
+    """``names``: id(statement) -> (statement, the names in it), filled as the scans ask."""
     for stmt in stmts:
         if isinstance(stmt, _COMPOUND) and (not generated_only or
                                             getattr(stmt, "sg_generated", False)):
-            _blocks(stmt.body, facts, changed, False)
-            _blocks(stmt.orelse, facts, changed, False)
+            _blocks(stmt.body, facts, changed, False, names)
+            _blocks(stmt.orelse, facts, changed, False, names)
     movable = [not generated_only or getattr(s, "sg_generated", False) for s in stmts]
     j = 0
     while j < len(stmts):
         if movable[j] and _candidate(stmts[j]):
-            removed = _rewrite(stmts, j, movable, facts)
+            removed = _rewrite(stmts, j, movable, facts, names)
             if removed:
                 changed()
                 j -= len(removed)
@@ -176,25 +177,26 @@ def _inexact_function(obj) -> bool:
         getattr(math, obj.__name__, None) is obj
 
 
-def _rewrite(stmts: list, j: int, movable: list, facts) -> list:
+def _rewrite(stmts: list, j: int, movable: list, facts, names: dict) -> list:
     """Try to factor ``stmts[j]``; return the indices of the statements it absorbed (removed),
     highest first."""
     # a first, optimistic try without the whole-function facts: most candidates fail early
-    expr, consumed = _substituted(stmts, j, movable, None)
+    expr, consumed = _substituted(stmts, j, movable, None, names)
     if not consumed or _common_factor(expr) is None:
         return []
-    expr, consumed = _substituted(stmts, j, movable, facts())
+    expr, consumed = _substituted(stmts, j, movable, facts(), names)
     factored = _factored(expr, facts()) if consumed else None
     if factored is None:
         return []
     stmts[j].value = factored
+    names.pop(id(stmts[j]), None)
     removed = sorted(consumed, reverse=True)
     for i in removed:
         del stmts[i]
     return removed
 
 
-def _substituted(stmts, j, movable, facts):
+def _substituted(stmts, j, movable, facts, names):
     """``stmts[j]``'s value with the values of earlier statements substituted, and their
     indices. Without ``facts``, whether anything else reads those values is not checked."""
     target = stmts[j].targets[0].id
@@ -205,7 +207,7 @@ def _substituted(stmts, j, movable, facts):
         progress = False
         for name in dict.fromkeys(n.id for n in nodes.walk(expr)
                                   if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)):
-            i = _binding(stmts, j, name, consumed, expr, target, facts)
+            i = _binding(stmts, j, name, consumed, expr, target, facts, names)
             if i is not None and movable[i]:
                 expr = _substitute(expr, name, stmts[i].value)
                 consumed.add(i)
@@ -214,10 +216,10 @@ def _substituted(stmts, j, movable, facts):
     return expr, consumed
 
 
-def _binding(stmts, j, name, consumed, expr, target, facts):
+def _binding(stmts, j, name, consumed, expr, target, facts, names):
     """The index of the statement whose value of ``name`` may move into ``expr``, or None."""
     i = j - 1
-    while i >= 0 and (i in consumed or name not in nodes.names_in(stmts[i])):
+    while i >= 0 and (i in consumed or name not in _names_in(stmts[i], names)):
         if nodes.is_comment(stmts[i]):
             return None  # never move code across a "# grad of:" line
         i -= 1
@@ -226,7 +228,7 @@ def _binding(stmts, j, name, consumed, expr, target, facts):
     stmt = stmts[i]
     if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
             isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name and
-            all(isinstance(n, _SIMPLE + (gast.expr_context, gast.operator, gast.unaryop))
+            all(isinstance(n, _SIMPLE)
                 for n in nodes.walk(stmt.value))):
         return None
     if isinstance(stmt.value, gast.BinOp) and not isinstance(stmt.value.op, _OPS):
@@ -245,6 +247,13 @@ def _binding(stmts, j, name, consumed, expr, target, facts):
         if k not in consumed and _interferes(stmts[k], read):
             return None
     return i
+
+
+def _names_in(stmt, names: dict) -> set[str]:
+    entry = names.get(id(stmt))
+    if entry is None or entry[0] is not stmt:
+        entry = names[id(stmt)] = (stmt, nodes.names_in(stmt))
+    return entry[1]
 
 
 def _loads_in(trees, name) -> int:
@@ -323,7 +332,7 @@ def _factored(expr, facts):
     for sign, rest in rests[1:]:
         total = nodes.binop(total, gast.Add() if sign > 0 else gast.Sub(), rest)
     result = nodes.binop(nodes.load(common), gast.Mult(), total)
-    if sum(isinstance(n, gast.operator) for n in nodes.walk(result)) > _MAX_OPERATIONS:
+    if sum(isinstance(n, gast.BinOp) for n in nodes.walk(result)) > _MAX_OPERATIONS:
         return None
     return result
 
