@@ -19,29 +19,42 @@ same either way: a ufunc's ``out=`` changes where the result goes, not how it is
 """
 from __future__ import annotations
 
-import operator
 import sys
 
 import numpy as np
 
 MIN_BYTES = 256 * 1024  # numpy's threshold for eliding temporaries (NPY_MIN_ELIDE_BYTES)
 
-# The generated code names the ufunc; when it cannot write in place it applies the operator the
-# user wrote, so Python numbers keep Python semantics (``1.0 / 0.0`` raises, as it did).
-_OPERATORS = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul,
-              np.true_divide: operator.truediv, np.negative: operator.neg}
+_ndarray = np.ndarray
+_add, _subtract, _multiply, _divide, _negative = (np.add, np.subtract, np.multiply, np.divide,
+                                                  np.negative)
+_UNARY = object()  # the absent second operand of ``-a``
 
 
-def into(buf, ufunc, *operands):
-    """``ufunc(*operands)``, written over ``buf`` when the caller no longer needs ``buf``."""
-    if type(buf) is np.ndarray and buf.nbytes >= MIN_BYTES and ufunc in _OPERATORS:
-        occurrences = _fits(buf, operands)
+def into(buf, ufunc, a, b=_UNARY):
+    """``ufunc(a, b)`` (or ``ufunc(a)``), written over ``buf`` when the caller no longer needs it.
+
+    Otherwise the operator the user wrote computes it, so Python numbers keep Python semantics
+    (``1.0 / 0.0`` raises, as it did). Small arrays take that path at once: it must stay cheap.
+    """
+    if type(buf) is _ndarray and buf.nbytes >= MIN_BYTES:
+        occurrences = _fits(buf, a, b)
         if occurrences >= 0 and sys.getrefcount(buf) == _EXCLUSIVE + occurrences:
-            return ufunc(*operands, out=buf)
-    return _OPERATORS.get(ufunc, ufunc)(*operands)
+            return ufunc(a, out=buf) if b is _UNARY else ufunc(a, b, out=buf)
+    if ufunc is _multiply:
+        return a * b
+    if ufunc is _add:
+        return a + b
+    if ufunc is _subtract:
+        return a - b
+    if ufunc is _divide:
+        return a / b
+    if ufunc is _negative:
+        return -a
+    raise ValueError(f"into() applies + - * / and unary -, not {ufunc!r}")
 
 
-def _fits(buf, operands) -> int:
+def _fits(buf, a, b) -> int:
     """How often ``buf`` is among the operands, or -1 if the result may not be written over it.
 
     The reference count is checked by the caller: this function's own parameter would count.
@@ -53,11 +66,11 @@ def _fits(buf, operands) -> int:
         return -1
     occurrences = 0
     full = False
-    for operand in operands:
+    for operand in (a,) if b is _UNARY else (a, b):
         if operand is buf:
             occurrences += 1
             full = True
-        elif type(operand) is np.ndarray:
+        elif type(operand) is _ndarray:
             if operand.dtype != dtype or not _broadcasts_to(operand.shape, shape):
                 return -1
             full = full or operand.shape == shape
@@ -72,7 +85,7 @@ def _broadcasts_to(small, shape) -> bool:
     return all(a == b or a == 1 for a, b in zip(reversed(small), reversed(shape)))
 
 
-def _references(buf, ufunc, *operands):
+def _references(buf, ufunc, a, b=_UNARY):
     """The reference count ``into`` sees (same signature, so the same frame layout)."""
     return sys.getrefcount(buf)
 
@@ -91,9 +104,9 @@ def _exclusive_count():
 
     def probe():
         buf = np.empty(1)
-        alone = references(buf, None)
+        alone = references(buf, None, 1.0)
         held = [buf]
-        shared = references(buf, None)
+        shared = references(buf, None, 1.0)
         del held
         return alone if shared == alone + 1 else None
 

@@ -16,6 +16,7 @@ import pytest
 
 import sourcegrad
 from sourcegrad import runtime_inplace
+from sourcegrad.passes import inplace
 from sourcegrad.runtime_inplace import into
 from sourcegrad.testing import check_grads
 
@@ -24,8 +25,19 @@ N = runtime_inplace.MIN_BYTES // 8  # float64 elements at the threshold
 
 @pytest.fixture
 def always_in_place(monkeypatch):
-    """Let ``into`` write in place whatever the size, so small test arrays take that path."""
+    """Rewrite every statement that can be, not only those at the estimated peak, and let
+    ``into`` write in place whatever the size, so small test arrays take that path."""
     monkeypatch.setattr(runtime_inplace, "MIN_BYTES", 1)
+    rewritable = inplace._worth_rewriting
+
+    def everywhere(body, scalars, statement):
+        rewritable(body, scalars, statement)
+        return set(range(len(body)))
+
+    monkeypatch.setattr(inplace, "_worth_rewriting", everywhere)
+    sourcegrad.clear_cache()
+    yield
+    sourcegrad.clear_cache()
 
 
 def fresh(shape=(N,), dtype=np.float64, value=2.0):
@@ -180,7 +192,22 @@ def test_the_mlp_gradient_builds_the_tanh_adjoint_in_dead_buffers():
     assert "dadd = into(tanh, np.multiply, tanh, tanh)\n        del tanh\n" \
            "        dadd = into(dadd, np.subtract, 1, dadd)\n" \
            "        dadd = into(dadd, np.multiply, dtanh, dadd)\n        del dtanh\n" in text
+    # only where the peak is: 2.0 * sub allocates while tanh alone is alive, and a call costs
+    assert "dsub = 2.0 * sub" in text and text.count("into(") == 3
+
+
+def test_small_functions_pay_no_calls_where_the_peak_is_not():
+    def linreg(W, b, x, y):
+        return (x @ W + b - y) ** 2
+
+    assert "into(" not in sourcegrad.source(sourcegrad.grad(linreg, wrt=("W", "b")))
+
+
+@pytest.mark.usefixtures("always_in_place")
+def test_every_eligible_statement_when_asked():
+    text = sourcegrad.source(sourcegrad.grad(mlp, wrt=("W1", "b1", "W2", "b2")))
     assert "dsub = into(sub, np.multiply, 2.0, sub)" in text
+    assert "add = into(matmul, np.add, matmul, b1)" in text
 
 
 def test_a_shared_dying_operand_goes_to_the_statement_without_another():
@@ -234,6 +261,8 @@ def mlp_inputs(rng, dtype=np.float64):
                                        0.5 * rng.standard_normal((3, 3))], (0, 1)),
 ])
 def test_gradients_are_right_when_written_in_place(fn, args, wrt):
+    if fn is not accumulates_in_loop:  # loops are left alone: there, a check that they are
+        assert "into(" in sourcegrad.source(sourcegrad.grad(fn, wrt=wrt))
     values = args(np.random.default_rng(0))
     pristine = [v.copy() for v in values]
     check_grads(fn, *values, wrt=wrt)

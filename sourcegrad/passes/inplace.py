@@ -5,21 +5,23 @@ as ``dadd = dtanh * (1 - tanh * tanh)`` followed by ``del dtanh, tanh`` allocate
 size of ``tanh`` although two arrays of that size are about to be freed. ``write_in_place``
 computes such arithmetic in the memory of the dying locals:
 
-    dadd = tanh * tanh                      dadd = into(tanh, np.multiply, tanh, tanh)
-    ...                              ->     del tanh
+    dadd = dtanh * (1 - tanh * tanh)        dadd = into(tanh, np.multiply, tanh, tanh)
+    del dtanh, tanh                  ->     del tanh
                                             dadd = into(dadd, np.subtract, 1, dadd)
                                             dadd = into(dadd, np.multiply, dtanh, dadd)
+                                            del dtanh
 
-``into(buf, ufunc, *operands)`` (``runtime_inplace.py``) writes over ``buf`` only when, at run
-time, nothing else refers to it and the result has exactly its dtype and shape; otherwise it
-applies the operator into a new array. So the compiler only has to pick candidates: locals of
-this function, never parameters or names the caller keeps, that nothing reads afterwards.
+``into(buf, ufunc, a, b)`` (``runtime_inplace.py``) writes over ``buf`` only when, at run time,
+nothing else refers to it and the result has exactly its dtype and shape; otherwise it applies
+the operator into a new array. So the compiler only has to pick candidates: locals of this
+function, never parameters or names the caller keeps, that nothing reads afterwards.
 
 Only the operations numpy cannot already do in place are rewritten: numpy reuses a temporary
 with one reference for ``temp * y``, ``y * temp``, ``temp - y`` and ``-temp`` by itself, but not
-``1 - temp`` or ``g / y`` with named operands. Steps are numbered in evaluation order, and a
-buffer is only used once every read of its old value in the statement lies inside the operation
-that overwrites it.
+``1 - temp`` or ``g / y`` with named operands. Steps follow evaluation order, and a buffer is
+only used once every read of its old value in the statement lies inside the operation that
+overwrites it. Each ``into`` is a call, so only the statements at the estimated peak are
+rewritten (``_worth_rewriting``).
 
 ``schedule`` runs before the ``del``s are placed: of two adjacent independent adjoint
 statements that both read a value dying at the second one, it puts last the one that has no
@@ -137,24 +139,99 @@ def write_in_place(body: list, keep: set[str], into, ufunc, scalar_call=None) ->
     ``keep``: names never written over (parameters, the caller's values). ``into()`` returns
     the node that names the runtime helper, ``ufunc(numpy_ufunc)`` the node naming a ufunc;
     both are asked only when a statement is rewritten. ``scalar_call``: see ``scalar_names``.
+
+    Each ``into`` costs a call (a few hundred nanoseconds, felt on small arrays), so only the
+    statements where the estimated peak lies are rewritten (``_worth_rewriting``).
     """
     scalars = scalar_names(body, scalar_call)
+    never = keep | scalars
+
+    def statement(i, stmt, into, ufunc):
+        following = body[i + 1] if i + 1 < len(body) else None
+        deleted = following if isinstance(following, gast.Delete) else None
+        return _Statement(stmt, deleted, never, scalars, into, ufunc, scalar_call)
+
+    chosen = _worth_rewriting(body, scalars, statement)
     out: list = []
     i = 0
     while i < len(body):
         stmt = body[i]
-        following = body[i + 1] if i + 1 < len(body) else None
-        deleted = following if isinstance(following, gast.Delete) else None
-        if _rewritable(stmt):
-            rewritten = _Statement(stmt, deleted, keep | scalars, scalars, into, ufunc,
-                                   scalar_call).lower()
+        if i in chosen and _rewritable(stmt):
+            rewritten = statement(i, stmt, into, ufunc).lower()
             if rewritten is not None:
                 out.extend(rewritten)
-                i += 2 if deleted is not None else 1
+                i += 2 if isinstance(body[i + 1] if i + 1 < len(body) else None,
+                                     gast.Delete) else 1
                 continue
         out.append(stmt)
         i += 1
     return out
+
+
+def _worth_rewriting(body, scalars, statement) -> set[int]:
+    """The statements whose rewriting lowers the estimated peak memory.
+
+    Every array counts the same (sizes are unknown here): the cost of a statement is the number
+    of arrays alive before it plus the arrays it allocates. The best peak rewriting can reach is
+    the largest cost that remains after rewriting; only statements above it are rewritten.
+    """
+    def placeholder(*args):  # a dry run binds no helper name
+        return nodes.load("into")
+
+    live: set[str] = set()
+    costs: dict[int, tuple[int, int]] = {}
+    for i, stmt in enumerate(body):
+        if isinstance(stmt, gast.Delete):
+            live -= {t.id for t in stmt.targets if isinstance(t, gast.Name)}
+            continue
+        if nodes.is_comment(stmt):
+            continue
+        before = after = 0
+        if _rewritable(stmt):
+            trial = statement(i, stmt, placeholder, placeholder)
+            before = _allocations(stmt.value, trial)
+            after = before - trial.written_count()
+        elif isinstance(stmt, (gast.Assign, gast.For, gast.While, gast.If)):
+            before = after = 1
+        costs[i] = (len(live) + before, len(live) + after)
+        live |= {n.id for n in nodes.walk(stmt) if isinstance(n, gast.Name) and
+                 isinstance(n.ctx, gast.Store) and n.id not in scalars and not _shape_of(stmt)}
+    if not costs:
+        return set()
+    reachable = max(min(pair) for pair in costs.values())
+    return {i for i, (before, after) in costs.items() if before > reachable and after < before}
+
+
+def _shape_of(stmt) -> bool:
+    """``v_shape = getattr(v, 'shape', ())``: a tuple, not an array."""
+    value = getattr(stmt, "value", None)
+    return isinstance(stmt, gast.Assign) and isinstance(value, gast.Call) and \
+        len(value.args) >= 2 and isinstance(value.args[1], gast.Constant) and \
+        value.args[1].value == "shape"
+
+
+def _allocations(node, statement) -> int:
+    """Arrays an arithmetic expression allocates as written (numpy reuses left temporaries and
+    either side of ``+``/``*``)."""
+    return _count(node, statement)[0]
+
+
+def _count(node, statement):
+    """(allocations, kind) with kind scalar, temp or other, as ``_Statement._lower`` sees it."""
+    if _arith(node):
+        children = [node.left, node.right] if type(node) is gast.BinOp else [node.operand]
+        counted = [_count(c, statement) for c in children]
+        total = sum(c[0] for c in counted)
+        kinds = [c[1] for c in counted]
+        if all(k == "scalar" for k in kinds):
+            return total, "scalar"
+        commutative = isinstance(node.op, _COMMUTATIVE)
+        if kinds[0] == "temp" or (commutative and len(kinds) == 2 and kinds[1] == "temp"):
+            return total, "temp"
+        return total + 1, "temp"
+    if _scalar(node, statement.scalars, statement.scalar_call):
+        return 0, "scalar"
+    return 0, "other"
 
 
 def _in_order(node):
@@ -193,7 +270,15 @@ class _Statement:
         self.used: set[str] = set()  # buffers already written in this statement
         self.holder_taken = self.target in reads  # the target may name a step's result
         self.steps: list = []
+        self.used_steps: list[str] = []
         self.early_deletes: set[str] = set()
+
+    def written_count(self) -> int:
+        """How many of the statement's operations a rewrite writes over dying buffers."""
+        if not self.dying:
+            return 0
+        self.lower()
+        return len(self.used_steps)
 
     def lower(self):
         if not self.dying:
@@ -241,6 +326,7 @@ class _Statement:
         if buffer is None:
             return rebuilt, "temp", None
         self.used.add(buffer)
+        self.used_steps.append(buffer)
         call = nodes.call(self.into(), nodes.load(buffer), self.ufunc(_UFUNCS[type(node.op)]),
                           *operands)
         if root:
