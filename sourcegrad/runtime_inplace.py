@@ -8,8 +8,8 @@ decided here, at run time, from facts the compiler cannot know: ``into`` writes 
   numpy's own temporary elision makes the same choice), of a floating dtype, writeable, owning
   its memory (not a view of something else);
 * nothing but the calling function refers to ``g``: its reference count is exactly that of a
-  local passed to ``into`` (plus its occurrences among the operands). A view of ``g``, a stack,
-  a tape or an alias would hold another reference;
+  local passed to ``into`` (plus its occurrences among the operands), and no weak reference
+  points to it. A view of ``g``, a stack, a tape or an alias would hold another reference;
 * every operand is ``g`` itself, an ``ndarray`` of ``g``'s dtype that broadcasts to ``g``'s
   shape, or a Python ``float``/``int`` (NumPy 2 keeps the array's dtype for those), and one of
   them has ``g``'s shape: the result has exactly ``g``'s dtype and shape.
@@ -20,6 +20,7 @@ same either way: a ufunc's ``out=`` changes where the result goes, not how it is
 from __future__ import annotations
 
 import sys
+import weakref
 
 import numpy as np
 
@@ -59,7 +60,8 @@ def _fits(buf, a, b) -> int:
 
     The reference count is checked by the caller: this function's own parameter would count.
     """
-    if _EXCLUSIVE is None or buf.base is not None or not buf.flags.writeable:
+    if _EXCLUSIVE is None or buf.base is not None or not buf.flags.writeable or \
+            weakref.getweakrefcount(buf):  # a weak reference (a cache) is not counted
         return -1
     dtype, shape = buf.dtype, buf.shape
     if dtype.kind != "f" or not shape:  # a 0-d result is a numpy scalar, not an array
