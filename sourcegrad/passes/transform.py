@@ -11,9 +11,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
-from .. import runtime
-from . import activity, calls, desugar, fence, nodes, normalize, optimize, shapes, ssa, structure
+from .. import runtime, runtime_inplace
+from . import (
+    activity,
+    calls,
+    desugar,
+    fence,
+    inplace,
+    nodes,
+    normalize,
+    optimize,
+    shapes,
+    ssa,
+    structure,
+)
 from .factor import factor_accumulations
 from .naming import Namer
 from .parse import parse_function
@@ -148,7 +161,7 @@ def _grad_function(fn_node, name, binder, reverse, wrt, sections, stack_setup, f
                                        nodes.const("shape"), nodes.tuple_([])),
                 binder.namer.fresh, counts)
 
-        body = _optimized(body, params, binder.scope.resolve, before_release=witnesses)
+        body = _optimized(body, params, binder, before_release=witnesses)
     return _renamed(fn_node, name, body)
 
 
@@ -192,14 +205,27 @@ def _shape_args(binder) -> dict[str, int]:
             if any(obj is r for r in readers)}
 
 
-def _optimized(body: list, params: set[str], resolve, before_release=None) -> list:
+def _optimized(body: list, params: set[str], binder, before_release=None) -> list:
     body = optimize.eliminate_dead_code(body, set())
     body = optimize.reuse_forward_values(body, params)
     body = optimize.fold_negations(body)
-    body = factor_accumulations(body, params, resolve)
+    body = factor_accumulations(body, params, binder.scope.resolve)
     if before_release is not None:
         body = before_release(body, optimize.store_counts(body))  # factoring re-binds
-    return optimize.release_dead_values(body, set())
+
+    def scalar_call(call):  # math.sin(x) is a number: nothing to write in place
+        return getattr(binder.scope.resolve(call.func), "__module__", None) == "math"
+
+    body = inplace.schedule(body, params, scalar_call)
+    body = optimize.release_dead_values(body, set())
+
+    def into():
+        return nodes.load(binder.name_for(runtime_inplace.into, "into"))
+
+    def ufunc(u):
+        return nodes.attr(nodes.load(binder.name_for(np, "np")), u.__name__)
+
+    return inplace.write_in_place(body, params, into, ufunc, scalar_call)
 
 
 def _split_functions(fn_node, names, binder, reverse, wrt, seed, stack_setup, forward,
@@ -216,7 +242,7 @@ def _split_functions(fn_node, names, binder, reverse, wrt, seed, stack_setup, fo
         value=nodes.tuple_(results))]
     if options.optimize:
         fwd_body = optimize.eliminate_dead_code(fwd_body, set())
-        bwd_body = _optimized(bwd_body, {seed, tape_name} | set(tape), binder.scope.resolve)
+        bwd_body = _optimized(bwd_body, {seed, tape_name} | set(tape), binder)
     fwd = _renamed(fn_node, names["forward"], fwd_body)
     bwd = nodes.function(names["backward"], nodes.positional_args([seed, tape_name]), bwd_body)
     return [fwd, bwd]
