@@ -30,8 +30,8 @@ def always_in_place(monkeypatch):
     monkeypatch.setattr(runtime_inplace, "MIN_BYTES", 1)
     rewritable = inplace._worth_rewriting
 
-    def everywhere(body, scalars, statement):
-        rewritable(body, scalars, statement)
+    def everywhere(body, scalars, statement, scalar_call):
+        rewritable(body, scalars, statement, scalar_call)
         return set(range(len(body)))
 
     monkeypatch.setattr(inplace, "_worth_rewriting", everywhere)

@@ -33,6 +33,7 @@ import gast
 import numpy as np
 
 from . import nodes
+from .optimize import store_counts
 
 _UFUNCS = {gast.Add: np.add, gast.Sub: np.subtract, gast.Mult: np.multiply,
            gast.Div: np.divide, gast.USub: np.negative}
@@ -67,12 +68,7 @@ def scalar_names(body: list, scalar_call=None) -> set[str]:
                 isinstance(stmt.targets[0], gast.Name) and \
                 _scalar(stmt.value, scalars, scalar_call):
             scalars.add(stmt.targets[0].id)
-    bound_twice = set()
-    seen = set()
-    for stmt in body:
-        for n in nodes.walk(stmt):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-                (bound_twice if n.id in seen else seen).add(n.id)
+    bound_twice = {name for name, count in store_counts(body).items() if count > 1}
     return scalars - bound_twice
 
 
@@ -95,20 +91,26 @@ def _scalar(node, scalars, scalar_call=None) -> bool:
 
 # -- scheduling ---------------------------------------------------------------------------------
 
-def schedule(body: list, keep: set[str], scalar_call=None) -> list:
+def schedule(body: list, keep: set[str], scalar_call=None, scalars=None) -> list:
     """Swap adjacent independent statements so a shared dying operand goes to the one that
-    has no other buffer to write into."""
+    has no other buffer to write into. (``scalars``: ``scalar_names(body)`` if known.)"""
+    candidates = [getattr(s, "sg_generated", False) and _rewritable(s) for s in body]
+    if not any(a and b for a, b in zip(candidates, candidates[1:])):
+        return body  # no two adjacent statements to swap
     last_read: dict[str, int] = {}
     for i, stmt in enumerate(body):
         for name in nodes.loaded_names(stmt):
             last_read[name] = i
-    scalars = scalar_names(body, scalar_call)
+    if scalars is None:
+        scalars = scalar_names(body, scalar_call)
     out = list(body)
     i = 0
     while i < len(out) - 1:
         first, second = out[i], out[i + 1]
-        if _swap_helps(first, second, i, last_read, keep | scalars):
+        if candidates[i] and candidates[i + 1] and \
+                _swap_helps(first, second, i, last_read, keep | scalars):
             out[i], out[i + 1] = second, first
+            candidates[i], candidates[i + 1] = candidates[i + 1], candidates[i]
             i += 2
         else:
             i += 1
@@ -133,7 +135,8 @@ def _swap_helps(first, second, i, last_read, never) -> bool:
 
 # -- in-place rewriting ---------------------------------------------------------------------------
 
-def write_in_place(body: list, keep: set[str], into, ufunc, scalar_call=None) -> list:
+def write_in_place(body: list, keep: set[str], into, ufunc, scalar_call=None,
+                   scalars=None) -> list:
     """Rewrite top-level arithmetic so it reuses the buffers of locals dying at it.
 
     ``keep``: names never written over (parameters, the caller's values). ``into()`` returns
@@ -143,7 +146,8 @@ def write_in_place(body: list, keep: set[str], into, ufunc, scalar_call=None) ->
     Each ``into`` costs a call (a few hundred nanoseconds, felt on small arrays), so only the
     statements where the estimated peak lies are rewritten (``_worth_rewriting``).
     """
-    scalars = scalar_names(body, scalar_call)
+    if scalars is None:
+        scalars = scalar_names(body, scalar_call)
     never = keep | scalars
 
     def statement(i, stmt, into, ufunc):
@@ -151,7 +155,7 @@ def write_in_place(body: list, keep: set[str], into, ufunc, scalar_call=None) ->
         deleted = following if isinstance(following, gast.Delete) else None
         return _Statement(stmt, deleted, never, scalars, into, ufunc, scalar_call)
 
-    chosen = _worth_rewriting(body, scalars, statement)
+    chosen = _worth_rewriting(body, scalars, statement, scalar_call)
     out: list = []
     i = 0
     while i < len(body):
@@ -168,7 +172,7 @@ def write_in_place(body: list, keep: set[str], into, ufunc, scalar_call=None) ->
     return out
 
 
-def _worth_rewriting(body, scalars, statement) -> set[int]:
+def _worth_rewriting(body, scalars, statement, scalar_call) -> set[int]:
     """The statements whose rewriting lowers the estimated peak memory.
 
     Every array counts the same (sizes are unknown here): the cost of a statement is the number
@@ -188,14 +192,16 @@ def _worth_rewriting(body, scalars, statement) -> set[int]:
             continue
         before = after = 0
         if _rewritable(stmt):
-            trial = statement(i, stmt, placeholder, placeholder)
-            before = _allocations(stmt.value, trial)
-            after = before - trial.written_count()
+            before = after = _count(stmt.value, scalars, scalar_call)[0]
+            if (i + 1 < len(body) and isinstance(body[i + 1], gast.Delete)) or \
+                    stmt.targets[0].id in nodes.loaded_names(stmt.value):
+                # (nothing dies here unless deleted after it or re-bound by it: no dry run)
+                after = before - statement(i, stmt, placeholder, placeholder).written_count()
         elif isinstance(stmt, (gast.Assign, gast.For, gast.While, gast.If)):
             before = after = 1
         costs[i] = (len(live) + before, len(live) + after)
-        live |= {n.id for n in nodes.walk(stmt) if isinstance(n, gast.Name) and
-                 isinstance(n.ctx, gast.Store) and n.id not in scalars and not _shape_of(stmt)}
+        if not _shape_of(stmt):
+            live |= {name for name in store_counts([stmt]) if name not in scalars}
     if not costs:
         return set()
     reachable = max(min(pair) for pair in costs.values())
@@ -210,17 +216,13 @@ def _shape_of(stmt) -> bool:
         value.args[1].value == "shape"
 
 
-def _allocations(node, statement) -> int:
-    """Arrays an arithmetic expression allocates as written (numpy reuses left temporaries and
-    either side of ``+``/``*``)."""
-    return _count(node, statement)[0]
-
-
-def _count(node, statement):
-    """(allocations, kind) with kind scalar, temp or other, as ``_Statement._lower`` sees it."""
+def _count(node, scalars, scalar_call):
+    """(allocations, kind) of an arithmetic expression as written, with kind scalar, temp or
+    other, as ``_Statement._lower`` sees it (numpy reuses left temporaries and either side of
+    ``+``/``*``)."""
     if _arith(node):
         children = [node.left, node.right] if type(node) is gast.BinOp else [node.operand]
-        counted = [_count(c, statement) for c in children]
+        counted = [_count(c, scalars, scalar_call) for c in children]
         total = sum(c[0] for c in counted)
         kinds = [c[1] for c in counted]
         if all(k == "scalar" for k in kinds):
@@ -229,7 +231,7 @@ def _count(node, statement):
         if kinds[0] == "temp" or (commutative and len(kinds) == 2 and kinds[1] == "temp"):
             return total, "temp"
         return total + 1, "temp"
-    if _scalar(node, statement.scalars, statement.scalar_call):
+    if _scalar(node, scalars, scalar_call):
         return 0, "scalar"
     return 0, "other"
 

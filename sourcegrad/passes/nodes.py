@@ -1,6 +1,8 @@
 """Small constructors for the gast nodes the passes build (one place for gast's field lists)."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 import gast
 
 COMMENT_PREFIX = "\x00#"  # marks a string statement that code generation turns into a comment
@@ -244,7 +246,7 @@ class Transformer(gast.NodeTransformer):
     Same contract: ``visit_<Node>`` returns the replacement; children are visited in place.
     """
 
-    _methods: dict = {}
+    _methods: ClassVar[dict] = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

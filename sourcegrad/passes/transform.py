@@ -216,7 +216,8 @@ def _optimized(body: list, params: set[str], binder, before_release=None) -> lis
     def scalar_call(call):  # math.sin(x) is a number: nothing to write in place
         return getattr(binder.scope.resolve(call.func), "__module__", None) == "math"
 
-    body = inplace.schedule(body, params, scalar_call)
+    scalars = inplace.scalar_names(body, scalar_call)
+    body = inplace.schedule(body, params, scalar_call, scalars)
     body = optimize.release_dead_values(body, set())
 
     def into():
@@ -225,7 +226,7 @@ def _optimized(body: list, params: set[str], binder, before_release=None) -> lis
     def ufunc(u):
         return nodes.attr(nodes.load(binder.name_for(np, "np")), u.__name__)
 
-    return inplace.write_in_place(body, params, into, ufunc, scalar_call)
+    return inplace.write_in_place(body, params, into, ufunc, scalar_call, scalars)
 
 
 def _split_functions(fn_node, names, binder, reverse, wrt, seed, stack_setup, forward,
