@@ -178,34 +178,58 @@ def _worth_rewriting(body, scalars, statement, scalar_call) -> set[int]:
     Every array counts the same (sizes are unknown here): the cost of a statement is the number
     of arrays alive before it plus the arrays it allocates. The best peak rewriting can reach is
     the largest cost that remains after rewriting; only statements above it are rewritten.
+
+    Finding a statement's cost after rewriting takes a dry run of the rewrite, so it is done
+    only where it can matter: a statement saves at most one allocation per operation, so one
+    whose cost before is at most the largest lower bound of all costs after can be neither
+    chosen nor the reachable peak (which is at least that bound).
     """
     def placeholder(*args):  # a dry run binds no helper name
         return nodes.load("into")
 
     live: set[str] = set()
-    costs: dict[int, tuple[int, int]] = {}
+    costs: dict[int, list] = {}  # i -> [before, after (None until a dry run), lowest after]
     for i, stmt in enumerate(body):
         if isinstance(stmt, gast.Delete):
             live -= {t.id for t in stmt.targets if isinstance(t, gast.Name)}
             continue
         if nodes.is_comment(stmt):
             continue
-        before = after = 0
         if _rewritable(stmt):
-            before = after = _count(stmt.value, scalars, scalar_call)[0]
-            if (i + 1 < len(body) and isinstance(body[i + 1], gast.Delete)) or \
-                    stmt.targets[0].id in nodes.loaded_names(stmt.value):
-                # (nothing dies here unless deleted after it or re-bound by it: no dry run)
-                after = before - statement(i, stmt, placeholder, placeholder).written_count()
+            before = _count(stmt.value, scalars, scalar_call)[0]
+            # nothing dies here unless deleted after it or re-bound by it
+            dies = (i + 1 < len(body) and isinstance(body[i + 1], gast.Delete)) or \
+                stmt.targets[0].id in nodes.loaded_names(stmt.value)
+            saving = _operations(stmt.value) if dies else 0
+            costs[i] = [len(live) + before, None if saving else len(live) + before,
+                        len(live) + before - saving]
         elif isinstance(stmt, (gast.Assign, gast.For, gast.While, gast.If)):
-            before = after = 1
-        costs[i] = (len(live) + before, len(live) + after)
+            costs[i] = [len(live) + 1] * 3
+        else:
+            costs[i] = [len(live)] * 3
         if not _shape_of(stmt):
             live |= {name for name in store_counts([stmt]) if name not in scalars}
     if not costs:
         return set()
-    reachable = max(min(pair) for pair in costs.values())
-    return {i for i, (before, after) in costs.items() if before > reachable and after < before}
+    bound = max(lowest for _, _, lowest in costs.values())
+    for i, cost in costs.items():
+        if cost[1] is None:
+            if cost[0] > bound:
+                dry = statement(i, body[i], placeholder, placeholder)
+                cost[1] = cost[0] - dry.written_count()
+            else:
+                cost[1] = cost[0]  # (its true cost after does not matter: see above)
+    reachable = max(max(after for _, after, _ in costs.values()), bound)
+    return {i for i, (before, after, _) in costs.items() if before > reachable and after < before}
+
+
+def _operations(node) -> int:
+    """How many arithmetic operations an expression has (at most one write each)."""
+    if type(node) is gast.BinOp and _arith(node):
+        return 1 + _operations(node.left) + _operations(node.right)
+    if type(node) is gast.UnaryOp and _arith(node):
+        return 1 + _operations(node.operand)
+    return 0
 
 
 def _shape_of(stmt) -> bool:
