@@ -27,16 +27,28 @@ class State:
     live: dict = field(default_factory=dict)  # variable -> expression (absent: zero)
     maybe: set = field(default_factory=set)  # variables whose adjoint may be None
     owned: set = field(default_factory=set)  # variables whose adjoint is an owned buffer
+    # var -> (expression, its structure): loops compare states often, copies keep the answers
+    shapes: dict = field(default_factory=dict, repr=False, compare=False)
 
     def copy(self) -> State:
-        return State({k: nodes.clone(v) for k, v in self.live.items()}, set(self.maybe),
-                     set(self.owned))
+        live = {k: nodes.clone(v) for k, v in self.live.items()}
+        known = {var: (live[var], structure) for var, (expr, structure) in self.shapes.items()
+                 if self.live.get(var) is expr}
+        return State(live, set(self.maybe), set(self.owned), known)
 
     def key(self, var: str):
         """A comparable summary of one variable's state."""
         expr = self.live.get(var)
-        return (None if expr is None else nodes.structure(expr), getattr(expr, "sg_like", None),
-                var in self.maybe, var in self.owned)
+        if expr is None:
+            structure = None
+        else:
+            known = self.shapes.get(var)
+            if known is not None and known[0] is expr:
+                structure = known[1]
+            else:
+                structure = nodes.structure(expr)
+                self.shapes[var] = (expr, structure)
+        return (structure, getattr(expr, "sg_like", None), var in self.maybe, var in self.owned)
 
     def variables(self) -> set:
         return set(self.live)
