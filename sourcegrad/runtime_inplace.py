@@ -40,7 +40,8 @@ def into(buf, ufunc, a, b=_UNARY):
     """
     if type(buf) is _ndarray and buf.nbytes >= MIN_BYTES:
         occurrences = _fits(buf, a, b)
-        if occurrences >= 0 and sys.getrefcount(buf) == _EXCLUSIVE + occurrences:
+        if occurrences >= 0 and \
+                sys.getrefcount(buf) == _EXCLUSIVE + occurrences * _PER_OPERAND:
             return ufunc(a, out=buf) if b is _UNARY else ufunc(a, b, out=buf)
     if ufunc is _multiply:
         return a * b
@@ -93,7 +94,8 @@ def _references(buf, ufunc, a, b=_UNARY):
 
 
 def _exclusive_count():
-    """The count of a local that nothing else refers to, measured as generated code calls into.
+    """The count of a local that nothing else refers to, measured as generated code calls into,
+    and how much each occurrence of it among the operands adds.
 
     Generated code reads ``into`` from a closure cell and passes a local: the probe does the
     same. A held reference must add one; if the interpreter does not count that way (an
@@ -101,20 +103,25 @@ def _exclusive_count():
     """
     if sys.implementation.name != "cpython" or not getattr(sys, "_is_gil_enabled",
                                                            lambda: True)():
-        return None
+        return None, 0
     references = _references
 
     def probe():
         buf = np.empty(1)
         alone = references(buf, None, 1.0)
+        # each time buf is also an operand it is counted again: once on 3.11+, twice on 3.10
+        # (the caller's stack and the parameter)
+        per_operand = references(buf, None, buf, 1.0) - alone
+        if references(buf, None, buf, buf) - alone != 2 * per_operand or per_operand < 1:
+            return None, 0
         held = [buf]
         shared = references(buf, None, 1.0)
         del held
-        return alone if shared == alone + 1 else None
+        return (alone, per_operand) if shared == alone + 1 else (None, 0)
 
     return probe()
 
 
-_EXCLUSIVE = _exclusive_count()
+_EXCLUSIVE, _PER_OPERAND = _exclusive_count()
 
 __all__ = ["MIN_BYTES", "into"]

@@ -106,11 +106,23 @@ s = f'{a}'
 """
 
 
+def assert_same_text(ours: str, reference: str) -> None:
+    """The same text; on Python 3.10, whose ``ast.unparse`` writes tuple targets in parentheses
+    (``(a, b) = ...``, ``for (k, v) in ...``), the same program and comments instead: the
+    printer writes the 3.11+ layout on every version, so generated code reads the same."""
+    if sys.version_info >= (3, 11):
+        assert ours == reference
+        return
+    assert ast.dump(ast.parse(ours)) == ast.dump(ast.parse(reference))
+    comments = [line for line in ours.splitlines() if line.lstrip().startswith("#")]
+    assert comments == [line for line in reference.splitlines() if line.lstrip().startswith("#")]
+
+
 def test_statements_match_ast_unparse_and_fall_back_per_statement():
     tree = gast.parse(STATEMENTS)
     ours = codegen.to_source(tree)
-    assert ours == codegen.reference_source(tree)
-    assert "f = lambda: 1" in ours and "s = f'{a}'" in ours  # printed by the fallback
+    assert_same_text(ours, codegen.reference_source(tree))
+    assert "f = lambda" in ours and "s = f'{a}'" in ours  # printed by the fallback
 
 
 def test_comments_print_as_comments():
@@ -118,7 +130,7 @@ def test_comments_print_as_comments():
     tree = gast.Module(body=[nodes.function("f", nodes.positional_args(["x"]), [
         nodes.comment("grad of: y = x"), gast.Return(value=nodes.load("x"))])], type_ignores=[])
     assert codegen.to_source(tree) == "def f(x):\n    # grad of: y = x\n    return x\n"
-    assert codegen.to_source(tree) == codegen.reference_source(tree)
+    assert_same_text(codegen.to_source(tree), codegen.reference_source(tree))
 
 
 @pytest.fixture
@@ -130,7 +142,7 @@ def compare_printers(monkeypatch):
         chosen = []
         ours = fast(name, functions, lambda used: chosen.extend(parameters(used)) or chosen)
         tree = gast.Module(body=[codegen.factory_node(name, functions, chosen)], type_ignores=[])
-        assert ours + "\n" == codegen.reference_source(tree)
+        assert_same_text(ours + "\n", codegen.reference_source(tree))
         printed.append(ours)
         return ours
 
