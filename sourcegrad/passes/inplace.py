@@ -29,6 +29,8 @@ other dying operand to write into (``dexp = 1.0 / add`` after ``dadd = -div / ad
 """
 from __future__ import annotations
 
+import itertools
+
 import gast
 import numpy as np
 
@@ -95,7 +97,7 @@ def schedule(body: list, keep: set[str], scalar_call=None, scalars=None) -> list
     """Swap adjacent independent statements so a shared dying operand goes to the one that
     has no other buffer to write into. (``scalars``: ``scalar_names(body)`` if known.)"""
     candidates = [getattr(s, "sg_generated", False) and _rewritable(s) for s in body]
-    if not any(a and b for a, b in zip(candidates, candidates[1:])):
+    if not any(a and b for a, b in itertools.pairwise(candidates)):
         return body  # no two adjacent statements to swap
     last_read: dict[str, int] = {}
     for i, stmt in enumerate(body):
