@@ -190,26 +190,25 @@ def _is_global(name, counts, params) -> bool:
 
 
 def fold_negations(body: list) -> list:
-    """``a + -b * c`` -> ``a - b * c`` and ``a + -b`` -> ``a - b`` (one array pass fewer)."""
+    """``a + -b * c`` -> ``a - b * c`` and ``a + -b`` -> ``a - b`` (one array pass fewer).
 
-    class Fold(nodes.Transformer):
-        def visit_BinOp(self, node):
-            self.generic_visit(node)
-            if not isinstance(node.op, gast.Add):
-                return node
-            right = node.right
-            if isinstance(right, gast.UnaryOp) and isinstance(right.op, gast.USub):
-                return gast.BinOp(left=node.left, op=gast.Sub(), right=right.operand)
-            if isinstance(right, gast.BinOp) and isinstance(right.op, (gast.Mult, gast.Div)) \
-                    and isinstance(right.left, gast.UnaryOp) and \
-                    isinstance(right.left.op, gast.USub):
-                right.left = right.left.operand
-                return gast.BinOp(left=node.left, op=gast.Sub(), right=right)
-            return node
-
+    The sums are changed in place: whether a sum folds depends on its right operand only, and
+    folding never makes or removes the pattern elsewhere, so the order of the walk is free.
+    """
+    BinOp, UnaryOp, Add, USub = gast.BinOp, gast.UnaryOp, gast.Add, gast.USub
     for stmt in body:
-        if getattr(stmt, "sg_generated", False):
-            Fold().visit(stmt)
+        if not getattr(stmt, "sg_generated", False):
+            continue
+        for node in nodes.walk(stmt):
+            if node.__class__ is not BinOp or node.op.__class__ is not Add:
+                continue
+            right = node.right
+            if right.__class__ is UnaryOp and right.op.__class__ is USub:
+                node.op, node.right = gast.Sub(), right.operand
+            elif right.__class__ is BinOp and isinstance(right.op, (gast.Mult, gast.Div)) and \
+                    right.left.__class__ is UnaryOp and right.left.op.__class__ is USub:
+                right.left = right.left.operand
+                node.op = gast.Sub()
     return body
 
 
