@@ -17,6 +17,8 @@ import sys
 import flow_corpus as corpus
 import gast
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sourcegrad
 from sourcegrad.passes import codegen, parse, printer
@@ -158,3 +160,50 @@ def test_every_flow_corpus_program_prints_as_ast_unparse_does(compare_printers):
         sourcegrad.grad(case.fn, wrt=case.wrt)
         sourcegrad.value_and_grad(case.fn, wrt=case.wrt)
     assert len(compare_printers) >= 2 * len(corpus.CASES)
+
+
+# -- random expressions: the printer and ast.unparse agree on every tree -------------------------
+
+_LEAVES = st.one_of(
+    st.sampled_from(["a", "b", "x", "np"]).map(lambda n: gast.Name(n, gast.Load(), None, None)),
+    st.one_of(st.integers(-3, 300), st.floats(-1e3, 1e3, allow_nan=False),
+              st.sampled_from([True, None, "s", 0.5, 1e-05])).map(
+        lambda v: gast.Constant(value=v, kind=None)),
+)
+_BINOPS = [gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.FloorDiv,
+           gast.Mod, gast.BitAnd, gast.BitOr, gast.LShift]
+_CMPOPS = [gast.Lt, gast.Eq, gast.IsNot, gast.NotIn]
+
+
+def _extend(children):
+    load = gast.Load()
+    return st.one_of(
+        st.tuples(children, st.sampled_from(_BINOPS), children).map(
+            lambda t: gast.BinOp(left=t[0], op=t[1](), right=t[2])),
+        st.tuples(st.sampled_from([gast.USub, gast.Not, gast.Invert]), children).map(
+            lambda t: gast.UnaryOp(op=t[0](), operand=t[1])),
+        st.tuples(children, st.sampled_from(_CMPOPS), children).map(
+            lambda t: gast.Compare(left=t[0], ops=[t[1]()], comparators=[t[2]])),
+        st.tuples(st.sampled_from([gast.And, gast.Or]), st.lists(children, min_size=2,
+                                                                 max_size=3)).map(
+            lambda t: gast.BoolOp(op=t[0](), values=t[1])),
+        st.tuples(children, children, children).map(
+            lambda t: gast.IfExp(test=t[0], body=t[1], orelse=t[2])),
+        st.tuples(children, st.lists(children, max_size=2)).map(
+            lambda t: gast.Call(func=t[0], args=t[1], keywords=[])),
+        children.map(lambda v: gast.Attribute(value=v, attr="T", ctx=load)),
+        st.tuples(children, st.lists(children, min_size=1, max_size=2)).map(
+            lambda t: gast.Subscript(value=t[0], slice=t[1][0] if len(t[1]) == 1 else
+                                     gast.Tuple(elts=t[1], ctx=load), ctx=load)),
+        st.lists(children, max_size=3).map(lambda e: gast.Tuple(elts=e, ctx=load)),
+        st.lists(children, max_size=2).map(lambda e: gast.List(elts=e, ctx=load)),
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.recursive(_LEAVES, _extend, max_leaves=12))
+def test_random_expressions_print_as_ast_unparse_does(tree):
+    statement = gast.Assign(targets=[gast.Name("y", gast.Store(), None, None)], value=tree,
+                            type_comment=None)
+    module = gast.Module(body=[statement], type_ignores=[])
+    assert_same_text(codegen.to_source(module), codegen.reference_source(module))
