@@ -49,7 +49,8 @@ _LIST_FIELDS = {"type_params", "decorator_list", "keywords", "type_ignores"}
 
 
 def to_source(tree) -> str:
-    """The text of a gast ``Module``; the same text ``reference_source`` gives, faster."""
+    """The text of a gast ``Module``: what ``reference_source`` gives (on 3.10, whose
+    ``ast.unparse`` parenthesizes tuple targets, the same program), faster."""
     out = Printer(_fallback)
     out.block(tree.body, 0)
     return "\n".join(out.lines) + "\n"

@@ -4,7 +4,9 @@
 classes, dispatches through a generic visitor and tracks precedence in a dictionary. It was a
 sixth of the time of a whole transform. This printer writes the statements and expressions the
 compiler emits straight from the gast tree, with the same layout, parentheses and literals as
-``ast.unparse`` (tests compare the two on every generated program); anything else -- a lambda,
+``ast.unparse`` on Python 3.11+ (tests compare the two on every generated program and on random
+expressions; 3.10's ``ast.unparse`` also parenthesizes tuple targets, ``(a, b) = ...``, which
+this printer does not, so the code reads the same on every version); anything else -- a lambda,
 an f-string, a comprehension in user code the compiler keeps -- raises ``Unsupported`` and
 codegen prints that one statement with ``ast.unparse`` instead.
 """
