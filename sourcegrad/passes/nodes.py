@@ -1,4 +1,8 @@
-"""Small constructors for the gast nodes the passes build (one place for gast's field lists)."""
+"""What every pass uses on gast trees: small node constructors (one place for gast's field
+lists), copies and structural keys, the fast walks, and the ``Transformer`` base class.
+
+Passes walk and rebuild trees many times per transform, so these are written for speed: see
+"What a transform costs" in docs/architecture.md."""
 from __future__ import annotations
 
 from typing import ClassVar
