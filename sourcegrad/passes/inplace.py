@@ -36,6 +36,7 @@ import numpy as np
 
 from . import nodes
 from .optimize import store_counts
+from .printer import Unsupported, expr
 
 _UFUNCS = {gast.Add: np.add, gast.Sub: np.subtract, gast.Mult: np.multiply,
            gast.Div: np.divide, gast.USub: np.negative}
@@ -163,8 +164,10 @@ def write_in_place(body: list, keep: set[str], into, ufunc, scalar_call=None,
     while i < len(body):
         stmt = body[i]
         if i in chosen and _rewritable(stmt):
-            rewritten = statement(i, stmt, into, ufunc).lower()
+            lowering = statement(i, stmt, into, ufunc)
+            rewritten = lowering.lower()
             if rewritten is not None:
+                out.append(_what_it_computes(stmt, lowering.used_steps))
                 out.extend(rewritten)
                 i += 2 if isinstance(body[i + 1] if i + 1 < len(body) else None,
                                      gast.Delete) else 1
@@ -172,6 +175,19 @@ def write_in_place(body: list, keep: set[str], into, ufunc, scalar_call=None,
         out.append(stmt)
         i += 1
     return out
+
+
+def _what_it_computes(stmt, buffers: list[str]):
+    """``# dadd = dtanh * (1 - tanh * tanh), over tanh when safe``: the steps below it read as
+    the one line they replace (``into`` writes over a buffer only when it is safe at run
+    time)."""
+    try:
+        line = f"{stmt.targets[0].id} = {expr(stmt.value)}"
+    except Unsupported:
+        line = f"{stmt.targets[0].id} = ..."
+    owners = [b for b in dict.fromkeys(buffers) if b != stmt.targets[0].id]
+    where = f"over {' and '.join(owners)}" if owners else "in place"
+    return nodes.comment(f"{line}, {where} when safe")
 
 
 def _worth_rewriting(body, scalars, statement, scalar_call) -> set[int]:
