@@ -92,6 +92,10 @@ def store_counts(body) -> dict[str, int]:
         else:
             continue
         for target in targets:
+            if target.__class__ is Name:  # the common case, without a walk
+                if target.ctx.__class__ is not Load:
+                    counts[target.id] = counts.get(target.id, 0) + 1
+                continue
             for n in nodes.name_nodes(target, _SCOPE_SET):
                 if n.__class__ is Name and n.ctx.__class__ is not Load:
                     counts[n.id] = counts.get(n.id, 0) + 1
