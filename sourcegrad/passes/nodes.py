@@ -182,9 +182,10 @@ def child_fields(cls) -> tuple[str, ...]:
     return _fields_of(cls) if names is None else names
 
 
-def walk(node):
+def walk(node, stop: frozenset = frozenset()):
     """Every node of a tree except contexts and operators (``Load()``, ``Add()``), like
-    ``gast.walk`` but several times faster: passes walk a lot."""
+    ``gast.walk`` but several times faster: passes walk a lot. A node whose class is in
+    ``stop`` is yielded, but its subtree is not entered."""
     todo = [node]
     pop, push, AST, known = todo.pop, todo.append, gast.AST, _child_fields.get
     Name, Constant = gast.Name, gast.Constant
@@ -192,8 +193,8 @@ def walk(node):
         current = pop()
         yield current
         cls = current.__class__
-        if (cls is Name and current.annotation is None) or cls is Constant:
-            continue  # the most common leaves
+        if (cls is Name and current.annotation is None) or cls is Constant or cls in stop:
+            continue  # the most common leaves, and subtrees left alone
         fields = current.__dict__
         names = known(cls)
         if names is None:
@@ -209,38 +210,14 @@ def walk(node):
 
 
 def name_nodes(node, stop: frozenset = frozenset()) -> list:
-    """The ``Name`` nodes of a tree, in ``walk`` order (the common query, without a generator).
+    """The ``Name`` nodes of a tree, in ``walk`` order (the query most passes make).
 
     A node whose class is in ``stop`` is listed too, and its subtree is not entered.
     """
-    out = []
-    todo = [node]
-    pop, push, AST, known, Name = todo.pop, todo.append, gast.AST, _child_fields.get, gast.Name
-    while todo:
-        current = pop()
-        cls = current.__class__
-        if cls is Name:
-            out.append(current)
-            if current.annotation is None:
-                continue
-        elif cls is gast.Constant:
-            continue
-        elif cls in stop:
-            out.append(current)
-            continue
-        fields = current.__dict__
-        names = known(cls)
-        if names is None:
-            names = _fields_of(cls)
-        for field in names:
-            value = fields.get(field)
-            if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, AST):
-                        push(item)
-            elif isinstance(value, AST):
-                push(value)
-    return out
+    Name = gast.Name
+    if not stop:
+        return [n for n in walk(node) if n.__class__ is Name]
+    return [n for n in walk(node, stop) if n.__class__ is Name or n.__class__ in stop]
 
 
 class Transformer(gast.NodeTransformer):
