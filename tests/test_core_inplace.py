@@ -16,28 +16,10 @@ import pytest
 
 import sourcegrad
 from sourcegrad import runtime_inplace
-from sourcegrad.passes import inplace
 from sourcegrad.runtime_inplace import into
 from sourcegrad.testing import check_grads
 
 N = runtime_inplace.MIN_BYTES // 8  # float64 elements at the threshold
-
-
-@pytest.fixture
-def always_in_place(monkeypatch):
-    """Rewrite every statement that can be, not only those at the estimated peak, and let
-    ``into`` write in place whatever the size, so small test arrays take that path."""
-    monkeypatch.setattr(runtime_inplace, "MIN_BYTES", 1)
-    rewritable = inplace._worth_rewriting
-
-    def everywhere(body, scalars, statement, scalar_call):
-        rewritable(body, scalars, statement, scalar_call)
-        return set(range(len(body)))
-
-    monkeypatch.setattr(inplace, "_worth_rewriting", everywhere)
-    sourcegrad.clear_cache()
-    yield
-    sourcegrad.clear_cache()
 
 
 def fresh(shape=(N,), dtype=np.float64, value=2.0):

@@ -20,13 +20,10 @@ import importlib.util
 import itertools
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sourcegrad
-from sourcegrad import runtime_inplace
-from sourcegrad.passes import inplace
 from sourcegrad.testing import check_grads
 
 _UNARY = ["np.sin({})", "np.cos({})", "np.tanh({})", "-{}", "{} ** 2", "np.exp(0.3 * {})",
@@ -91,21 +88,6 @@ def load(tmp_path, text):
     return module.f
 
 
-@pytest.fixture
-def everything_in_place(monkeypatch):
-    monkeypatch.setattr(runtime_inplace, "MIN_BYTES", 1)
-    chosen = inplace._worth_rewriting
-
-    def everywhere(body, scalars, statement, scalar_call):
-        chosen(body, scalars, statement, scalar_call)
-        return set(range(len(body)))
-
-    monkeypatch.setattr(inplace, "_worth_rewriting", everywhere)
-    sourcegrad.clear_cache()
-    yield
-    sourcegrad.clear_cache()
-
-
 ARGS = (np.linspace(0.2, 1.3, 12).reshape(3, 4), np.array([0.7, -0.4, 1.1, 0.3]), 0.8)
 
 
@@ -113,7 +95,7 @@ ARGS = (np.linspace(0.2, 1.3, 12).reshape(3, 4), np.array([0.7, -0.4, 1.1, 0.3])
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(programs())
 def test_random_programs_agree_with_the_plain_gradient_and_finite_differences(
-        tmp_path, everything_in_place, text):
+        tmp_path, always_in_place, text):
     f = load(tmp_path, text)
     wrt = (0, 1, 2)
     plain = sourcegrad.grad(f, wrt=wrt, optimize=False)(*[np.copy(a) for a in ARGS])
