@@ -145,6 +145,32 @@ def test_a_parameter_is_of_unknown_type_whatever_else_binds_it():
 
 
 
+@pytest.mark.parametrize("term, factored", [
+    # a product's leading minus is its term's sign, and a positive term goes first
+    ("-dmul / k1 * 2.0", "dx = dx * (0.5 - 2.0 / k1)"),
+    # numerators before denominators when their product is surely a float...
+    ("dmul / k1 * 2.0 * x", "dx = dx * (2.0 * x / k1 + 0.5)"),
+    # ...and a quotient first otherwise: 2 * x could overflow in an integer dtype
+    ("dmul / k1 * 2 * x", "dx = dx * (2 / k1 * x + 0.5)"),
+])
+def test_terms_are_written_the_way_a_person_would(term, factored):
+    source = f"dmul = dx\ndx = {term}\ndx = dx + dmul * 0.5\n"
+    assert run_pass(source).splitlines()[-1] == factored
+
+
+@pytest.mark.parametrize("x", [np.array([0.3, -1.7, 2.2]), np.array([1, -2, 3])])
+def test_a_negative_first_term_factors_correctly(x):
+    def quotient(x):  # the adjoint of 1 + x ** 2 is -f / q: it leads with a minus
+        return np.sum(np.exp(np.sin(x) * np.cos(x)) / (1 + x ** 2))
+
+    df = sourcegrad.grad(quotient)
+    assert "dx = div * (cos * cos - 2 / add * x - sin * sin)" in sourcegrad.source(df)
+    xf = x.astype(np.float64)
+    s, c, q = np.sin(xf), np.cos(xf), 1 + xf * xf
+    f = np.exp(s * c) / q
+    np.testing.assert_allclose(df(x), f * (c * c - s * s) - 2 * f * xf / q, rtol=1e-12)
+
+
 def test_a_factored_line_stays_short_enough_to_read():
     def block(terms):
         lines = [f"dmul_{k} = dx" for k in range(terms)]

@@ -295,7 +295,18 @@ def _terms(expr, sign=1):
         return _terms(expr.left, sign) + _terms(expr.right, right)
     if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub):
         return _terms(expr.operand, -sign)
-    return [(sign, expr)]
+    unsigned = _without_leading_minus(expr)
+    return [(sign, expr)] if unsigned is None else [(-sign, unsigned)]
+
+
+def _without_leading_minus(expr):
+    """``g / q * x`` for ``-g / q * x`` (a product's leading minus is the term's sign)."""
+    if isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Mult, gast.Div)):
+        left = _without_leading_minus(expr.left)
+        return None if left is None else nodes.binop(left, expr.op, expr.right)
+    if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub):
+        return expr.operand
+    return None
 
 
 def _factors(expr):
@@ -324,6 +335,7 @@ def _factored(expr, facts):
         if rest is None:
             return None
         rests.append((sign, rest))
+    rests.sort(key=lambda rest: rest[0] < 0)  # a positive term first: no leading minus
     if not (facts.inexact(rests[0][1]) or facts.inexact(rests[1][1])):
         return None  # the first sum could be taken in an integer dtype
     if rests[0][0] < 0 and not facts.inexact(rests[0][1]):
@@ -342,8 +354,17 @@ def _product(factors, facts):
     original multiplied the (float) adjoint first, so the first product must be inexact."""
     if not factors:
         return nodes.const(1.0)
-    if len(factors) > 1 and factors[1][0] is gast.Mult and \
-            not (facts.inexact(factors[0][1]) or facts.inexact(factors[1][1])):
+    times = [f for op, f in factors if op is gast.Mult]
+    over = [f for op, f in factors if op is gast.Div]
+    if over:  # numerators first when their product is surely a float: 2 * x / q, x / q * 2
+        if len(times) > 1 and not (facts.inexact(times[0]) or facts.inexact(times[1])):
+            order = times[:1] + over + times[1:]
+            ops = [gast.Mult] + [gast.Div] * len(over) + [gast.Mult] * (len(times) - 1)
+        else:
+            order, ops = times + over, [gast.Mult] * len(times) + [gast.Div] * len(over)
+        factors = list(zip(ops, order))
+    elif len(factors) > 1 and not (facts.inexact(factors[0][1]) or
+                                   facts.inexact(factors[1][1])):
         return None
     op, node = factors[0]
     if op is gast.Div:

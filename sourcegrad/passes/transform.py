@@ -28,6 +28,7 @@ from . import (
     structure,
 )
 from .factor import factor_accumulations
+from .monomials import reuse_products
 from .naming import Namer
 from .parse import parse_function
 from .resolve import Scope, local_names
@@ -208,6 +209,7 @@ def _shape_args(binder) -> dict[str, int]:
 def _optimized(body: list, params: set[str], binder, before_release=None) -> list:
     body = optimize.eliminate_dead_code(body, set())
     body = optimize.reuse_forward_values(body, params)
+    body = reuse_products(body, params)
     body = optimize.fold_negations(body)
     body = factor_accumulations(body, params, binder.scope.resolve)
     if before_release is not None:
