@@ -31,9 +31,10 @@ from .optimize import store_counts
 _PRODUCT_OPS = (gast.Mult, gast.Div)
 
 
-def reuse_products(body: list, params: set[str]) -> list:
-    """Replace backward right-hand sides equal (up to a constant) to a forward value."""
-    counts = store_counts(body)
+def reuse_products(body: list, params: set[str], counts=None) -> list:
+    """Replace backward right-hand sides equal (up to a constant) to a forward value.
+    (``counts``: ``store_counts(body)`` when the caller has it.)"""
+    counts = counts if counts is not None else store_counts(body)
     written = _written_into(body)
 
     def stable(name):
@@ -41,8 +42,7 @@ def reuse_products(body: list, params: set[str]) -> list:
 
     defined: dict[str, tuple] = {}  # name -> its monomial (top-level single bindings)
     known: dict[frozenset, tuple] = {}  # forward monomial's factors -> (name, monomial)
-    read_backward = {n for s in body if getattr(s, "sg_generated", False)
-                     for n in nodes.loaded_names(s)}
+    read_backward: set[str] | None = None  # built at the first match (most functions have none)
     changed = False
     for stmt in body:
         if not (type(stmt) is gast.Assign and len(stmt.targets) == 1 and
@@ -54,13 +54,17 @@ def reuse_products(body: list, params: set[str]) -> list:
             continue
         generated = getattr(stmt, "sg_generated", False)
         if generated and type(stmt.value) is gast.BinOp and term[1] in known:
-            value = _scaled(term, *known[term[1]])
+            if read_backward is None:
+                read_backward = {n for s in body if getattr(s, "sg_generated", False)
+                                 for n in nodes.loaded_names(s)}
+            name, known_term = known[term[1]]
+            value = _scaled(term, name, known_term) if name in read_backward else None
             if value is not None:
                 stmt.value = value
                 changed = True
                 term = _monomial(value, defined, stable)
         defined[target] = term
-        if not generated and target in read_backward and sum(abs(p) for _, p in term[1]) > 1:
+        if not generated and sum(abs(p) for _, p in term[1]) > 1:
             known.setdefault(term[1], (target, term))
     if changed:
         from .optimize import eliminate_dead_code

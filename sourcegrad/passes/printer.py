@@ -204,6 +204,14 @@ class Printer:
                 lines.append("")
             lines.append(f"{pad}def {stmt.name}({self._arguments(stmt.args)}):")
             self.block(stmt.body, indent + 1)
+        elif kind is gast.Try and not stmt.orelse and not stmt.finalbody:
+            lines.append(f"{pad}try:")
+            self.block(stmt.body, indent + 1)
+            for handler in stmt.handlers:
+                caught = "" if handler.type is None else " " + expr(handler.type)
+                alias = "" if handler.name is None else " as " + expr(handler.name)
+                lines.append(f"{pad}except{caught}{alias}:")
+                self.block(handler.body, indent + 1)
         elif kind is gast.Pass or kind is gast.Break or kind is gast.Continue:
             lines.append(pad + kind.__name__.lower())
         else:

@@ -19,6 +19,7 @@ from . import (
     calls,
     desugar,
     fence,
+    floats,
     inplace,
     nodes,
     normalize,
@@ -98,6 +99,7 @@ def transform(program, fn, wrt: tuple[str, ...], *, split: bool, names: dict,
     containers = activity.containers(forward, scope, container_params)
     calls.rewrite(forward, act, program, binder, info, scope, reassigned, containers)
 
+    refs: dict = {}
     reverse = Reverse(info, scope, namer, act, binder, reassigned)
     reverse.containers = containers
     seed = namer.fresh("g") if split else None
@@ -122,9 +124,29 @@ def transform(program, fn, wrt: tuple[str, ...], *, split: bool, names: dict,
     else:
         functions = [_grad_function(fn_node, names["grad"], binder, reverse, wrt, sections,
                                     stack_setup, forward, backward, output, options)]
+        if options.optimize:
+            main = functions[0]
+            # the float variant is made before the in-place pass: numbers have no memory
+            variant = None if options.with_value else \
+                _float_variant(program, main, binder, refs)  # (value_and_grad: f's np.float64)
+            main.body = _in_place(main.body, set(_params(fn_node)), binder, main.sg_scalars)
+            if variant is not None:
+                floats.dispatch(main, wrt, binder.name_for(refs[variant.name], variant.name),
+                                binder.name_for)
+                functions.append(variant)
     for f in functions:
         trace("generated", f)
-    return Unit(fn, info, functions, namer.helper_objects(), closure=_closure_cells(fn))
+    return Unit(fn, info, functions, namer.helper_objects(), refs=refs,
+                closure=_closure_cells(fn))
+
+
+def _float_variant(program, fn, binder, refs):
+    """``fn`` for Python floats (``floats.py``), its ref added to ``refs``; or None."""
+    ref = GeneratedRef(program.function_names.fresh(fn.name + "_on_floats"))
+    variant = floats.float_variant(fn, binder.scope.resolve, binder.name_for, ref.name)
+    if variant is not None:
+        refs[ref.name] = ref
+    return variant
 
 
 def _grad_function(fn_node, name, binder, reverse, wrt, sections, stack_setup, forward,
@@ -162,7 +184,10 @@ def _grad_function(fn_node, name, binder, reverse, wrt, sections, stack_setup, f
                                        nodes.const("shape"), nodes.tuple_([])),
                 binder.namer.fresh, counts)
 
-        body = _optimized(body, params, binder, before_release=witnesses)
+        body, scalars = _optimized(body, params, binder, before_release=witnesses)
+        node = _renamed(fn_node, name, body)
+        node.sg_scalars = scalars  # for the in-place pass, once the float variant is made
+        return node
     return _renamed(fn_node, name, body)
 
 
@@ -208,19 +233,29 @@ def _shape_args(binder) -> dict[str, int]:
 
 def _optimized(body: list, params: set[str], binder, before_release=None) -> list:
     body = optimize.eliminate_dead_code(body, set())
-    body = optimize.reuse_forward_values(body, params)
-    body = reuse_products(body, params)
+    counts = optimize.store_counts(body)  # neither reuse re-binds a name
+    body = optimize.reuse_forward_values(body, params, counts)
+    body = reuse_products(body, params, counts)
     body = optimize.fold_negations(body)
     body = factor_accumulations(body, params, binder.scope.resolve)
     if before_release is not None:
         body = before_release(body, optimize.store_counts(body))  # factoring re-binds
 
+    scalar_call = _scalar_call(binder)
+    scalars = inplace.scalar_names(body, scalar_call)  # (before the dels, which re-bind)
+    body = inplace.schedule(body, params, scalar_call, scalars)
+    return optimize.release_dead_values(body, set()), scalars
+
+
+def _scalar_call(binder):
     def scalar_call(call):  # math.sin(x) is a number: nothing to write in place
         return getattr(binder.scope.resolve(call.func), "__module__", None) == "math"
+    return scalar_call
 
-    scalars = inplace.scalar_names(body, scalar_call)
-    body = inplace.schedule(body, params, scalar_call, scalars)
-    body = optimize.release_dead_values(body, set())
+
+def _in_place(body: list, params: set[str], binder, scalars: set[str]) -> list:
+    """``inplace.write_in_place``: the last optimization, after ``_optimized``."""
+    scalar_call = _scalar_call(binder)
 
     def into():
         return nodes.load(binder.name_for(runtime_inplace.into, "into"))
@@ -245,7 +280,8 @@ def _split_functions(fn_node, names, binder, reverse, wrt, seed, stack_setup, fo
         value=nodes.tuple_(results))]
     if options.optimize:
         fwd_body = optimize.eliminate_dead_code(fwd_body, set())
-        bwd_body = _optimized(bwd_body, {seed, tape_name} | set(tape), binder)
+        bwd_body, scalars = _optimized(bwd_body, {seed, tape_name} | set(tape), binder)
+        bwd_body = _in_place(bwd_body, {seed, tape_name} | set(tape), binder, scalars)
     fwd = _renamed(fn_node, names["forward"], fwd_body)
     bwd = nodes.function(names["backward"], nodes.positional_args([seed, tape_name]), bwd_body)
     return [fwd, bwd]

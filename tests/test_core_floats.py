@@ -1,0 +1,142 @@
+"""The gradient for Python floats (passes/floats.py): ``math.sin`` where numpy's would be slow.
+
+Each test compares the float path with the numpy path, which an ``np.float64`` argument takes
+(same value, not a Python ``float``), and with finite differences; the refusals are checked on
+the generated source.
+"""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import sourcegrad
+from sourcegrad.testing import check_grads
+
+
+def scalar_loop(x):
+    for _ in range(20):
+        x = np.sin(x) * x + 0.5 * x
+    return x
+
+
+def steps(x, n):
+    y = x
+    for _ in range(n):
+        y = np.tanh(y) + np.exp(-y * y) * 0.25
+    return y
+
+
+def branchy(x):
+    if np.cos(x) > 0:
+        return np.sqrt(x * x + 1.0) * np.arctan(x)
+    return np.log1p(x * x) - np.hypot(x, 2.0)
+
+
+def test_the_float_gradient_calls_math():
+    text = sourcegrad.source(sourcegrad.grad(scalar_loop))
+    generic, floats = text.split("def grad_scalar_loop_on_floats(x):")
+    assert "if type(x) is float:" in generic and "return grad_scalar_loop_on_floats(x)" in generic
+    assert "np.sin(x)" in generic and "np.cos(x)" in generic
+    code = "\n".join(line for line in floats.splitlines() if not line.strip().startswith("#"))
+    assert "math.sin(x)" in code and "math.cos(x)" in code and "np." not in code
+    assert "check_numeric" not in floats  # the dispatch checked already
+
+
+@pytest.mark.parametrize("fn, args", [
+    (scalar_loop, (0.3,)), (scalar_loop, (-1.1,)), (steps, (0.4, 7)), (steps, (-2.0, 0)),
+    (branchy, (0.5,)), (branchy, (2.5,)),
+])
+def test_the_float_path_agrees_with_numpy_and_finite_differences(fn, args):
+    df = sourcegrad.grad(fn)
+    assert "_on_floats" in sourcegrad.source(df)
+    on_floats = df(*args)
+    on_numpy = df(np.float64(args[0]), *args[1:])  # np.float64 is not float: the numpy path
+    assert type(on_floats) is float  # (as_gradient gives an np.float64 for an np.float64)
+    assert on_floats == pytest.approx(on_numpy, rel=1e-12, abs=1e-300)
+    check_grads(fn, *args)
+
+
+def reciprocal_sine(x):
+    return 1.0 / np.sin(x)
+
+
+def log_times(x):
+    return np.log(x) * x
+
+
+def huge(x):
+    return np.exp(x) * 2.0
+
+
+@pytest.mark.parametrize("fn, x", [
+    (reciprocal_sine, 0.0),   # 1.0 / 0.0 raises ZeroDivisionError; numpy: inf
+    (log_times, -1.0),        # math.log(-1.0) raises ValueError; numpy: nan
+    (huge, 1000.0),           # math.exp(1000.0) raises OverflowError; numpy: inf
+])
+def test_where_math_raises_the_answer_is_numpys(fn, x):
+    df = sourcegrad.grad(fn)
+    assert "_on_floats" in sourcegrad.source(df)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with np.errstate(all="ignore"):
+            expected = sourcegrad.grad(fn, optimize=False)(x)
+            got = df(x)
+    assert type(got) is float
+    assert got == expected or (math.isnan(got) and math.isnan(expected))
+
+
+def fractional_power(x):
+    return np.sin(x) ** 0.5
+
+
+def reads_a_global(x):
+    return np.sin(x) * SCALE
+
+
+SCALE = np.array([1.0, 2.0])
+
+
+def indexes(x):
+    return np.sin(x[0])
+
+
+def averages(x):
+    return np.mean(np.sin(x) * x)
+
+
+@pytest.mark.parametrize("fn", [fractional_power, reads_a_global, indexes, averages])
+def test_code_that_could_hold_arrays_or_complex_numbers_gets_no_float_path(fn):
+    # (-0.5) ** 0.5 is complex in Python, nan in numpy; SCALE is an array; x[0] indexes;
+    # the mean's adjoint counts elements (a runtime helper the float variant does not take)
+    assert "_on_floats" not in sourcegrad.source(sourcegrad.grad(fn))
+
+
+def keyword_only(x, *, n=3):
+    for _ in range(n):
+        x = np.sin(x)
+    return x
+
+
+def prints(x):
+    print("called")  # would print twice when math raises and numpy's version runs
+    return np.sin(x)
+
+
+@pytest.mark.parametrize("fn", [keyword_only, prints])
+def test_functions_the_dispatch_cannot_rerun_or_call_get_no_float_path(fn):
+    assert "_on_floats" not in sourcegrad.source(sourcegrad.grad(fn))
+
+
+def test_value_and_grad_and_optimize_false_get_no_float_path():
+    # value_and_grad's value is f's own (an np.float64, numpy's last bit)
+    assert "_on_floats" not in sourcegrad.source(sourcegrad.value_and_grad(scalar_loop))
+    assert "_on_floats" not in sourcegrad.source(sourcegrad.grad(scalar_loop, optimize=False))
+
+
+def test_other_argument_types_take_the_numpy_path():
+    df = sourcegrad.grad(steps)
+    expected = df(0.4, 3)
+    assert df(0.4, np.int64(3)) == pytest.approx(expected, rel=1e-12)  # n is not an int
+    assert df(np.array(0.4), 3) == pytest.approx(expected, rel=1e-12)  # a 0-d array
+    assert df(1, 3) == pytest.approx(sourcegrad.grad(steps)(1.0, 3), rel=1e-12)  # an int x
