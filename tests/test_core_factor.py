@@ -107,7 +107,10 @@ dx = dx + dsin * np.cos(x)
 
 
 def test_the_pass_factors_a_block_of_single_use_temporaries():
-    assert run_pass(W1_BLOCK).splitlines()[-1] == "dx = dx * (0.5 + sin + x * np.cos(x))"
+    # (np.sin is pure: its single use moves in too; the forward sweep's sin never does, as
+    # user statements are not generated)
+    assert run_pass(W1_BLOCK).splitlines()[-1] == \
+        "dx = dx * (0.5 + np.sin(x) + x * np.cos(x))"
 
 
 @pytest.mark.parametrize("between", [

@@ -35,7 +35,6 @@ from . import nodes
 from .resolve import MISSING
 
 _MAX_OPERATIONS = 12  # a factored line longer than this is harder to read than the steps
-_SIMPLE = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp)
 _OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div)
 _COMPOUND = (gast.For, gast.While, gast.If)
 _INEXACT_MATH = {"sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
@@ -60,22 +59,29 @@ def factor_accumulations(body: list, params, resolve) -> list:
     def changed():
         state["facts"] = None
 
-    _blocks(body, facts, changed, generated_only=True, names={})
+    def pure(call) -> bool:  # np.cos(x), math.cos(x): no effects, the same value anywhere
+        obj = resolve(call.func)
+        return not call.keywords and (isinstance(obj, np.ufunc) or _math_function(obj))
+
+    _blocks(body, facts, changed, generated_only=True, names={}, pure=pure)
     return body
 
 
-def _blocks(stmts: list, facts, changed, generated_only: bool, names: dict) -> None:
-    """``names``: id(statement) -> (statement, the names in it), filled as the scans ask."""
+def _blocks(stmts: list, facts, changed, generated_only: bool, names: dict, pure) -> None:
+    """``names``: id(statement) -> (statement, the names in it), filled as the scans ask;
+    ``pure(call)``: whether a call may move (a numpy ufunc or a ``math`` function)."""
     for stmt in stmts:
         if isinstance(stmt, _COMPOUND) and (not generated_only or
                                             getattr(stmt, "sg_generated", False)):
-            _blocks(stmt.body, facts, changed, False, names)
-            _blocks(stmt.orelse, facts, changed, False, names)
+            # a user's loop holding tangent steps (tangents.py): only those may move
+            mixed = getattr(stmt, "sg_mixed", False)
+            _blocks(stmt.body, facts, changed, mixed, names, pure)
+            _blocks(stmt.orelse, facts, changed, mixed, names, pure)
     movable = [not generated_only or getattr(s, "sg_generated", False) for s in stmts]
     j = 0
     while j < len(stmts):
         if movable[j] and _candidate(stmts[j]):
-            removed = _rewrite(stmts, j, movable, facts, names)
+            removed = _rewrite(stmts, j, movable, facts, names, pure)
             if removed:
                 changed()
                 j -= len(removed)
@@ -166,6 +172,11 @@ class _Facts:
         return self.inexact(value)
 
 
+def _math_function(obj) -> bool:
+    return isinstance(obj, types.BuiltinFunctionType) and \
+        getattr(obj, "__module__", "") == "math" and getattr(math, obj.__name__, None) is obj
+
+
 def _inexact_function(obj) -> bool:
     if obj is MISSING:
         return False
@@ -177,14 +188,14 @@ def _inexact_function(obj) -> bool:
         getattr(math, obj.__name__, None) is obj
 
 
-def _rewrite(stmts: list, j: int, movable: list, facts, names: dict) -> list:
+def _rewrite(stmts: list, j: int, movable: list, facts, names: dict, pure) -> list:
     """Try to factor ``stmts[j]``; return the indices of the statements it absorbed (removed),
     highest first."""
     # a first, optimistic try without the whole-function facts: most candidates fail early
-    expr, consumed = _substituted(stmts, j, movable, None, names)
+    expr, consumed = _substituted(stmts, j, movable, None, names, pure)
     if not consumed or _common_factor(expr) is None:
         return []
-    expr, consumed = _substituted(stmts, j, movable, facts(), names)
+    expr, consumed = _substituted(stmts, j, movable, facts(), names, pure)
     factored = _factored(expr, facts()) if consumed else None
     if factored is None:
         return []
@@ -196,7 +207,7 @@ def _rewrite(stmts: list, j: int, movable: list, facts, names: dict) -> list:
     return removed
 
 
-def _substituted(stmts, j, movable, facts, names):
+def _substituted(stmts, j, movable, facts, names, pure):
     """``stmts[j]``'s value with the values of earlier statements substituted, and their
     indices. Without ``facts``, whether anything else reads those values is not checked."""
     target = stmts[j].targets[0].id
@@ -207,7 +218,7 @@ def _substituted(stmts, j, movable, facts, names):
         progress = False
         for name in dict.fromkeys(n.id for n in nodes.walk(expr)
                                   if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)):
-            i = _binding(stmts, j, name, consumed, expr, target, facts, names)
+            i = _binding(stmts, j, name, consumed, expr, target, facts, names, pure)
             if i is not None and movable[i]:
                 expr = _substitute(expr, name, stmts[i].value)
                 consumed.add(i)
@@ -216,7 +227,7 @@ def _substituted(stmts, j, movable, facts, names):
     return expr, consumed
 
 
-def _binding(stmts, j, name, consumed, expr, target, facts, names):
+def _binding(stmts, j, name, consumed, expr, target, facts, names, pure):
     """The index of the statement whose value of ``name`` may move into ``expr``, or None."""
     i = j - 1
     while i >= 0 and (i in consumed or name not in _names_in(stmts[i], names)):
@@ -228,8 +239,7 @@ def _binding(stmts, j, name, consumed, expr, target, facts, names):
     stmt = stmts[i]
     if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
             isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name and
-            all(isinstance(n, _SIMPLE)
-                for n in nodes.walk(stmt.value))):
+            _movable(stmt.value, pure)):
         return None
     if isinstance(stmt.value, gast.BinOp) and not isinstance(stmt.value.op, _OPS):
         return None
@@ -244,7 +254,7 @@ def _binding(stmts, j, name, consumed, expr, target, facts, names):
             return None
     read = nodes.names_in(stmt.value)
     for k in range(i + 1, j):
-        if k not in consumed and _interferes(stmts[k], read):
+        if k not in consumed and _interferes(stmts[k], read, pure):
             return None
     return i
 
@@ -261,7 +271,22 @@ def _loads_in(trees, name) -> int:
                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == name)
 
 
-def _interferes(stmt, read: set[str]) -> bool:
+def _movable(value, pure) -> bool:
+    """Names, numbers, arithmetic and pure calls of those: nothing that acts or depends on
+    when it runs."""
+    kind = value.__class__
+    if kind is gast.Name or kind is gast.Constant:
+        return True
+    if kind is gast.BinOp:
+        return _movable(value.left, pure) and _movable(value.right, pure)
+    if kind is gast.UnaryOp:
+        return _movable(value.operand, pure)
+    if kind is gast.Call:
+        return pure(value) and all(_movable(a, pure) for a in value.args)
+    return False
+
+
+def _interferes(stmt, read: set[str], pure) -> bool:
     """Could ``stmt`` change what the names in ``read`` hold (re-bind, write into, mutate)?"""
     if nodes.is_comment(stmt):
         return True  # never move code across a "# grad of:" block
@@ -273,7 +298,7 @@ def _interferes(stmt, read: set[str]) -> bool:
         if isinstance(n, gast.Subscript) and not isinstance(n.ctx, gast.Load) and \
                 nodes.names_in(n.value) & read:
             return True
-        if isinstance(n, gast.Call) and nodes.names_in(n) & read:
+        if isinstance(n, gast.Call) and not pure(n) and nodes.names_in(n) & read:
             return True
     return False
 

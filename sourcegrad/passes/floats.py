@@ -30,7 +30,7 @@ import types
 import gast
 import numpy as np
 
-from .. import runtime
+from .. import runtime, runtime_flow
 from . import nodes
 from .resolve import MISSING
 
@@ -44,7 +44,9 @@ TWINS = {
     np.hypot: math.hypot, np.absolute: abs, np.fabs: math.fabs,
 }
 _SAFE_BUILTINS = {range, reversed, abs, min, max, float, len, type}
-_SAFE_HELPERS = {runtime.check_numeric, runtime.seed, runtime.as_gradient}
+# runtime helpers that give numbers for numbers (unbroadcast and buffer: the adjoint itself)
+_SAFE_HELPERS = {runtime.check_numeric, runtime.seed, runtime.as_gradient, runtime.unbroadcast,
+                 runtime_flow.buffer}
 _STACK_METHODS = {"append", "pop"}
 _LEAVES = (gast.Constant, gast.Pass, gast.Break, gast.Continue, gast.Load, gast.Store,
            gast.Del, gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
@@ -54,9 +56,11 @@ _ALLOWED = (gast.FunctionDef, gast.arguments, gast.Name, gast.Assign, gast.AugAs
             gast.List, gast.IfExp) + _LEAVES
 
 
-def float_variant(fn: gast.FunctionDef, resolve, name_for, variant_name: str):
+def float_variant(fn: gast.FunctionDef, resolve, name_for, variant_name: str,
+                  faster_without_twins: bool = False):
     """The gradient ``fn`` rewritten for Python floats, or None when a value in it could be
-    something other than a number. ``resolve(node)``: the object a name or attribute denotes;
+    something other than a number, or when no numpy call gets faster and not
+    ``faster_without_twins``. ``resolve(node)``: the object a name or attribute denotes;
     ``name_for(obj, preferred)``: a name generated code may use for ``obj``."""
     args = fn.args
     if args.vararg is not None or args.kwarg is not None or args.kwonlyargs:
@@ -64,7 +68,7 @@ def float_variant(fn: gast.FunctionDef, resolve, name_for, variant_name: str):
     stored: set[str] = set()
     loaded: dict[str, object] = {}  # free-looking name -> a node reading it
     on_locals = []  # calls and attributes on a name, which may be a local's list
-    faster = False
+    faster = faster_without_twins
     for node in nodes.walk(fn):  # one walk: most gradients fail at their first array helper
         kind = node.__class__
         if not isinstance(node, _ALLOWED):
@@ -109,6 +113,12 @@ def float_variant(fn: gast.FunctionDef, resolve, name_for, variant_name: str):
     variant.name = variant_name
     variant.body = [s for s in variant.body if not _checks_numeric(s, resolve)]
     return variant
+
+
+def may_hold_only_numbers(stmts: list) -> bool:
+    """A quick look before forward mode is prepared: no indexing, containers comprehension or
+    other kind of node ``float_variant`` refuses."""
+    return all(isinstance(n, _ALLOWED) for stmt in stmts for n in nodes.walk(stmt))
 
 
 def _twin(obj):
@@ -170,4 +180,4 @@ def _reference(obj, name_for):
     return nodes.attr(nodes.load(name_for(math, "math")), obj.__name__)
 
 
-__all__ = ["TWINS", "dispatch", "float_variant"]
+__all__ = ["TWINS", "dispatch", "float_variant", "may_hold_only_numbers"]

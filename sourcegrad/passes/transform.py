@@ -27,6 +27,7 @@ from . import (
     shapes,
     ssa,
     structure,
+    tangents,
 )
 from .factor import factor_accumulations
 from .monomials import reuse_products
@@ -99,6 +100,12 @@ def transform(program, fn, wrt: tuple[str, ...], *, split: bool, names: dict,
     containers = activity.containers(forward, scope, container_params)
     calls.rewrite(forward, act, program, binder, info, scope, reassigned, containers)
 
+    # a float variant only for loops, where per-step costs multiply (floats.py, tangents.py)
+    looped = not split and options.optimize and not options.with_value and \
+        any(isinstance(s, (gast.For, gast.While)) for s in nodes.statements(forward))
+    numbers = None  # the normalized code, for forward mode, when it may apply
+    if looped and len(wrt) == 1 and floats.may_hold_only_numbers(forward):
+        numbers = (tangents.snapshot(forward), nodes.clone(output), set(namer.taken))
     refs: dict = {}
     reverse = Reverse(info, scope, namer, act, binder, reassigned)
     reverse.containers = containers
@@ -127,8 +134,8 @@ def transform(program, fn, wrt: tuple[str, ...], *, split: bool, names: dict,
         if options.optimize:
             main = functions[0]
             # the float variant is made before the in-place pass: numbers have no memory
-            variant = None if options.with_value else \
-                _float_variant(program, main, binder, refs)  # (value_and_grad: f's np.float64)
+            variant = _float_variant(program, main, binder, refs, numbers, fn_node, act, info,
+                                     options) if looped else None
             main.body = _in_place(main.body, set(_params(fn_node)), binder, main.sg_scalars)
             if variant is not None:
                 floats.dispatch(main, wrt, binder.name_for(refs[variant.name], variant.name),
@@ -140,10 +147,28 @@ def transform(program, fn, wrt: tuple[str, ...], *, split: bool, names: dict,
                 closure=_closure_cells(fn))
 
 
-def _float_variant(program, fn, binder, refs):
-    """``fn`` for Python floats (``floats.py``), its ref added to ``refs``; or None."""
-    ref = GeneratedRef(program.function_names.fresh(fn.name + "_on_floats"))
-    variant = floats.float_variant(fn, binder.scope.resolve, binder.name_for, ref.name)
+def _float_variant(program, main, binder, refs, numbers, fn_node, act, info, options):
+    """``main`` for Python floats, its ref added to ``refs``; or None. Forward mode when the
+    function has one number to differentiate (``tangents.py``), else ``main`` with ``math``
+    (``floats.py``)."""
+    ref = GeneratedRef(program.function_names.fresh(main.name + "_on_floats"))
+    resolve = binder.scope.resolve
+    variant = None
+    if numbers is not None:
+        forward, output, taken = numbers
+        body = tangents.tangent_body(forward, output, options.wrt[0], act, binder.scope,
+                                     binder, taken, info, options.single)
+        if body is not None:
+            params = set(_params(fn_node))
+            body = optimize.eliminate_dead_code(body, set())
+            body = factor_accumulations(body, params, resolve)
+            body = optimize.release_dead_values(body, set())
+            comment = nodes.comment(f"forward mode: each dv is d v / d {options.wrt[0]}")
+            tangent = _renamed(fn_node, ref.name, [comment] + _commented(body, info))
+            variant = floats.float_variant(tangent, resolve, binder.name_for, ref.name,
+                                           faster_without_twins=True)  # (no tape)
+    if variant is None:
+        variant = floats.float_variant(main, resolve, binder.name_for, ref.name)
     if variant is not None:
         refs[ref.name] = ref
     return variant
@@ -157,8 +182,13 @@ def _grad_function(fn_node, name, binder, reverse, wrt, sections, stack_setup, f
     checked = output if options.with_value else _scalar_witness(output, forward, binder)
     check = [] if checked is None else [gast.Expr(value=nodes.call(
         binder.name_for(runtime.seed, "check_scalar"), nodes.clone(checked)))]
+    # an argument the forward sweep re-binds and the backward sweep does not restore is kept
+    # under another name: the gradient takes its type and shape from the argument
+    rebound = _stored(forward) - _stored(backward)
+    arguments = {p: reverse.namer.fresh(p + "_argument") for p in wrt if p in rebound}
+    prologue += [nodes.assign(kept, nodes.load(p)) for p, kept in arguments.items()]
     grads = [nodes.call(binder.name_for(runtime.as_gradient, "as_gradient"),
-                        reverse.final(p), nodes.load(p)) for p in wrt]
+                        reverse.final(p), nodes.load(arguments.get(p, p))) for p in wrt]
     result = grads[0] if options.single else nodes.tuple_(grads)
     if options.with_value:
         value = output
