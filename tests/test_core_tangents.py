@@ -48,6 +48,12 @@ def accumulates(x, n):
     return s
 
 
+def scales(x, c):
+    for _ in range(3):
+        c = c * np.sin(x)  # c, a parameter, depends on x from the first step on
+    return c
+
+
 def ignores(x):
     y = 1.0
     for _ in range(3):
@@ -83,7 +89,7 @@ def test_a_tangent_that_reads_the_new_value_waits_for_it():
 @pytest.mark.parametrize("fn, args", [
     (scalar_loop, (0.3,)), (scalar_loop, (-0.9,)), (rebinds, (0.7,)), (branches, (0.9,)),
     (branches, (-0.4,)), (accumulates, (0.6, 5)), (accumulates, (0.6, 0)), (newton_sqrt, (2.0,)),
-    (newton_sqrt, (1e4,)),
+    (newton_sqrt, (1e4,)), (scales, (0.7, 1.5)), (scales, (0.7, 2)),
 ])
 def test_forward_mode_agrees_with_reverse_mode_and_finite_differences(fn, args):
     df = sourcegrad.grad(fn)
@@ -148,6 +154,7 @@ _STEPS = [
     "{v} = np.arctan({u}) - 0.3 * {w}",
     "{v} = {v} + {u} ** 2 * 0.1",
     "if {u} > {w}:\n    {v} = {v} - 0.1 * {u}\nelse:\n    {v} = {v} * np.cos({w})",
+    "c = c * np.cos({u}) + 0.1 * {w}",  # a parameter that comes to depend on x
 ]
 
 
@@ -160,8 +167,8 @@ def scalar_programs(draw):
         lines.extend("        " + line for line in step.splitlines())
     steps = draw(st.integers(1, 6))
     body = "\n".join(lines)
-    return (f"def f(x):\n    a = x\n    b = 0.5 * x\n    for _ in range({steps}):\n{body}\n"
-            "    return a + b\n")
+    return (f"def f(x, c):\n    a = x\n    b = 0.5 * x\n    for _ in range({steps}):\n{body}\n"
+            "    return a + b + c\n")
 
 
 _counter = itertools.count()
@@ -183,6 +190,6 @@ def test_random_scalar_loops_agree_with_reverse_mode(tmp_path, text, x):
     f = load(tmp_path, text)
     df = sourcegrad.grad(f)
     assert "# forward mode" in sourcegrad.source(df), text
-    forward = df(x)
-    reverse = float(df(np.float64(x)))  # the numpy path: reverse mode
+    forward = df(x, 0.6)
+    reverse = float(df(np.float64(x), 0.6))  # the numpy path: reverse mode
     assert forward == pytest.approx(reverse, rel=1e-9, abs=1e-12), text

@@ -45,16 +45,20 @@ def snapshot(forward: list) -> list:
     return copy
 
 
-def tangent_body(forward: list, output, param: str, activity, scope, binder, taken: set,
-                 info, single: bool) -> list | None:
-    """The statements of a function returning d output / d ``param``, or None. ``taken``: the
-    names of ``forward`` (its tangents are named apart from them)."""
+def tangent_body(forward: list, output, param: str, params, activity, scope, binder,
+                 taken: set, info, single: bool) -> list | None:
+    """The statements of a function returning d output / d ``param``, or None. ``params``:
+    all the function's parameters; ``taken``: the names of ``forward`` (its tangents are named
+    apart from them)."""
     namer = Namer(taken | set(binder.namer.helper_objects()))
     sweep = _Tangents(activity, scope, binder, namer, info)
-    seed = nodes.assign(sweep.tangent(param), nodes.const(1.0))
-    seed.sg_generated = True
+    # another parameter the loop makes depend on ``param`` starts with a zero tangent
+    seeds = [nodes.assign(sweep.tangent(p), nodes.const(1.0 if p == param else 0.0))
+             for p in params if p == param or activity.active(p)]
+    for seed in seeds:
+        seed.sg_generated = True
     try:
-        body = [seed] + sweep.block(forward)
+        body = seeds + sweep.block(forward)
     except Unsupported:
         return None
     if isinstance(output, gast.Name) and activity.active(output.id):

@@ -156,8 +156,8 @@ def _float_variant(program, main, binder, refs, numbers, fn_node, act, info, opt
     variant = None
     if numbers is not None:
         forward, output, taken = numbers
-        body = tangents.tangent_body(forward, output, options.wrt[0], act, binder.scope,
-                                     binder, taken, info, options.single)
+        body = tangents.tangent_body(forward, output, options.wrt[0], _params(fn_node), act,
+                                     binder.scope, binder, taken, info, options.single)
         if body is not None:
             params = set(_params(fn_node))
             body = optimize.eliminate_dead_code(body, set())
