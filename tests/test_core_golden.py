@@ -1,10 +1,10 @@
-"""Golden tests: the generated source of three small functions, word for word.
+"""Golden tests: the generated source of four small functions, word for word.
 
 Readability of the generated code is a feature, so a change to it is a change to review. The
 expected text lives in ``tests/golden/<name>.py``; when a change is intended, run
 ``python -m pytest tests/test_core_golden.py --update-golden`` and read the diff before
 committing it. The header's absolute path is written relative to the repository so the files
-do not depend on where the clone lives; line numbers are the ones in this file (the three
+do not depend on where the clone lives; line numbers are the ones in this file (the four
 functions come first, so editing the tests below them changes nothing).
 """
 import math
@@ -33,6 +33,12 @@ def swap_then_math(a, b):
     return c
 
 
+def scalar_loop(x):  # a loop on a number: the float variant is forward mode
+    for _ in range(3):
+        x = np.sin(x) * x + 0.5 * x
+    return x
+
+
 # ---- the tests (below the functions: their line numbers are part of the golden text) -------
 
 # The golden files start with this line (not part of the generated text): generated code may
@@ -47,6 +53,7 @@ CASES = {
     "sin_of_product": lambda: sourcegrad.grad(sin_of_product),
     "least_squares": lambda: sourcegrad.grad(least_squares, wrt=("W", "b")),
     "swap_then_math": lambda: sourcegrad.value_and_grad(swap_then_math, wrt=(0, 1)),
+    "scalar_loop": lambda: sourcegrad.grad(scalar_loop),
 }
 
 
