@@ -6,14 +6,16 @@ number to an array, finds the loop and converts back. A gradient whose every val
 the generated gradient can only ever hold numbers given numbers -- it calls nothing but numpy
 ufuncs with a ``math`` twin, ``math`` itself and a few builtins, reads no global or closure
 value, indexes nothing and raises to integer constant powers only -- this pass writes the same
-function with the twins::
+function with the twins (``transform.py`` asks for it only when the function loops, where the
+cost multiplies, and prefers the forward-mode body of ``tangents.py``)::
 
     def grad_f(x):
         if type(x) is float:
             try:
                 return grad_f_on_floats(x)
             except (ArithmeticError, ValueError):
-                pass  # math raises where numpy returns inf or nan: numpy's answer below
+                # math raised where numpy gives inf or nan: numpy's answer below
+                pass
         ...
 
 The two agree except where ``math`` raises (``math.log(-1.0)``, ``1.0 / 0.0``,
@@ -92,12 +94,13 @@ def float_variant(fn: gast.FunctionDef, resolve, name_for, variant_name: str,
                     faster = True
                 elif not _safe_callee(callee):
                     return None
-            elif not _safe_name(resolve(node)):
+            elif not _safe_name(resolve(node), constant_ok=True):  # np.pi
                 return None
     if not faster:
         return None
     if any(not _safe_name(resolve(n)) for name, n in loaded.items() if name not in stored):
-        return None  # a global or closure value: it could be an array
+        return None  # a global or closure value, even a number now: values are read at run
+        # time, and it could be an array then
     if any(t.value.id not in stored or t.attr not in _STACK_METHODS for t in on_locals):
         return None  # only a local's list.append and list.pop (the stacks)
 
@@ -149,11 +152,12 @@ def dispatch(fn: gast.FunctionDef, wrt, variant: str, name_for) -> None:
     fn.body[:0] = [gast.If(test=test, body=[attempt], orelse=[])]
 
 
-def _safe_name(obj) -> bool:
+def _safe_name(obj, constant_ok: bool = False) -> bool:
+    """``constant_ok``: a module's number (``np.pi``, ``math.e``) counts as safe."""
     if isinstance(obj, types.ModuleType):
         return obj is np or obj is math
     if type(obj) is float or type(obj) is int:
-        return True  # np.pi, math.e
+        return constant_ok
     if _twin(obj) is not None or any(obj is h for h in _SAFE_HELPERS):
         return True
     return isinstance(obj, (types.BuiltinFunctionType, type)) and (
