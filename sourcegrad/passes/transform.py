@@ -261,7 +261,9 @@ def _shape_args(binder) -> dict[str, int]:
             if any(obj is r for r in readers)}
 
 
-def _optimized(body: list, params: set[str], binder, before_release=None) -> list:
+def _optimized(body: list, params: set[str], binder, before_release=None):
+    """``(body, scalars)``: ``body`` cleaned up to its ``del``s, and the locals that surely
+    hold numbers (for ``_in_place``, which runs after the float variant is made)."""
     body = optimize.eliminate_dead_code(body, set())
     counts = optimize.store_counts(body)  # neither reuse re-binds a name
     body = optimize.reuse_forward_values(body, params, counts)
