@@ -38,6 +38,8 @@ def unbroadcast(g, x):
     total = _ndarray.sum if type(g) is _ndarray else np.sum
     if extra:  # leading axes numpy added
         g = total(g, axis=0 if extra == 1 else tuple(range(extra)))
+    if 1 not in shape:  # the common case (a bias row): no axis of x was stretched
+        return g
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     return total(g, axis=axes, keepdims=True) if axes else g
 
@@ -75,8 +77,8 @@ def as_gradient(dx, x):
     """
     if type(x) is _ndarray:
         if type(dx) is _ndarray and dx.base is None and dx is not x and \
-                dx.shape == x.shape and dx.dtype == x.dtype:
-            return dx
+                (dx.dtype is x.dtype or dx.dtype == x.dtype) and dx.shape == x.shape:
+            return dx  # (builtin dtypes are singletons: ``is`` answers first)
     elif type(x) is float or type(x) is int:
         return float(zeros_like(x) if dx is None else dx)
     if dx is None:
