@@ -25,22 +25,15 @@ integer dtype (``dy * k1 + dy * k2`` with integer ``k1``, ``k2`` could overflow 
 """
 from __future__ import annotations
 
-import math
-import types
-
 import gast
 import numpy as np
 
 from . import nodes
-from .resolve import MISSING
+from .facts import Facts, math_function
 
 _MAX_OPERATIONS = 12  # a factored line longer than this is harder to read than the steps
 _OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div)
 _COMPOUND = (gast.For, gast.While, gast.If)
-_INEXACT_MATH = {"sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
-                 "asinh", "acosh", "atanh", "exp", "exp2", "expm1", "log", "log1p", "log2",
-                 "log10", "sqrt", "cbrt", "erf", "erfc", "gamma", "lgamma", "hypot", "pow",
-                 "fabs", "degrees", "radians"}
 
 
 def factor_accumulations(body: list, params, resolve) -> list:
@@ -53,7 +46,7 @@ def factor_accumulations(body: list, params, resolve) -> list:
 
     def facts():  # built on first need (most blocks never ask), again after each rewrite
         if state["facts"] is None:
-            state["facts"] = _Facts(body, params, resolve)
+            state["facts"] = Facts(body, params, resolve)
         return state["facts"]
 
     def changed():
@@ -61,7 +54,7 @@ def factor_accumulations(body: list, params, resolve) -> list:
 
     def pure(call) -> bool:  # np.cos(x), math.cos(x): no effects, the same value anywhere
         obj = resolve(call.func)
-        return not call.keywords and (isinstance(obj, np.ufunc) or _math_function(obj))
+        return not call.keywords and (isinstance(obj, np.ufunc) or math_function(obj))
 
     _blocks(body, facts, changed, generated_only=True, names={}, pure=pure)
     return body
@@ -94,98 +87,6 @@ def _candidate(stmt) -> bool:
     return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
         isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.BinOp) and \
         isinstance(stmt.value.op, (gast.Add, gast.Sub))
-
-
-class _Facts:
-    """Whole-function facts: how often each name is loaded and stored, what binds it."""
-
-    def __init__(self, body, params, resolve):
-        self.resolve = resolve
-        self.loads: dict[str, int] = {}
-        self.stores: dict[str, int] = {}
-        self.bindings: dict[str, list] = {p: [None] for p in params}  # None: unknown value
-        self.appended: dict[str, set] = {}  # stack name -> names pushed onto it
-        unknown = (gast.For, gast.AugAssign)
-        for stmt in body:
-            for n in nodes.walk(stmt):
-                kind = type(n)
-                if kind is gast.Name:
-                    table = self.loads if type(n.ctx) is gast.Load else self.stores
-                    table[n.id] = table.get(n.id, 0) + 1
-                elif kind is gast.Assign:
-                    for t in n.targets:
-                        if type(t) is gast.Name:
-                            self.bindings.setdefault(t.id, []).append(n.value)
-                        else:  # unpacking (a tape), or a write into an array
-                            self._unknown(t)
-                elif kind in unknown:
-                    self._unknown(n.target)
-                elif kind is gast.Call and type(n.func) is gast.Attribute and \
-                        n.func.attr == "append" and type(n.func.value) is gast.Name and \
-                        len(n.args) == 1 and type(n.args[0]) is gast.Name:
-                    self.appended.setdefault(n.func.value.id, set()).add(n.args[0].id)
-        self._inexact: dict[str, bool] = {}
-        self._pending: set[str] = set()
-
-    def _unknown(self, target):
-        for n in nodes.walk(target):
-            if type(n) is gast.Name and type(n.ctx) is gast.Store:
-                self.bindings.setdefault(n.id, []).append(None)
-
-    def inexact(self, node) -> bool:
-        """True when ``node``'s value is surely a float or complex (never an integer)."""
-        if isinstance(node, gast.Constant):
-            return type(node.value) in (float, complex)
-        if isinstance(node, gast.BinOp):
-            return isinstance(node.op, gast.Div) or self.inexact(node.left) or \
-                self.inexact(node.right)
-        if isinstance(node, gast.UnaryOp):
-            return isinstance(node.op, (gast.USub, gast.UAdd)) and self.inexact(node.operand)
-        if isinstance(node, gast.Call):
-            return _inexact_function(self.resolve(node.func))
-        if isinstance(node, gast.Name):
-            return self._inexact_name(node.id)
-        return False
-
-    def _inexact_name(self, name: str) -> bool:
-        if name in self._inexact:
-            return self._inexact[name]
-        if name in self._pending:
-            return False  # defined through itself: not provable this simple way
-        self._pending.add(name)
-        values = self.bindings.get(name)
-        result = bool(values) and all(self._inexact_binding(name, v) for v in values)
-        self._pending.discard(name)
-        if not self._pending:  # a result that assumed nothing about other names
-            self._inexact[name] = result
-        return result
-
-    def _inexact_binding(self, name, value) -> bool:
-        if value is None:
-            return False
-        if isinstance(value, gast.Constant) and value.value is None:
-            return True  # the prologue's placeholder: never read as a number
-        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
-                value.func.attr == "pop" and not value.args and \
-                isinstance(value.func.value, gast.Name):
-            return self.appended.get(value.func.value.id) == {name}  # its own saved values
-        return self.inexact(value)
-
-
-def _math_function(obj) -> bool:
-    return isinstance(obj, types.BuiltinFunctionType) and \
-        getattr(obj, "__module__", "") == "math" and getattr(math, obj.__name__, None) is obj
-
-
-def _inexact_function(obj) -> bool:
-    if obj is MISSING:
-        return False
-    if isinstance(obj, np.ufunc):
-        outputs = [t.split("->")[1] for t in obj.types]
-        return obj.nout == 1 and all(o in "efdgFDG" for o in outputs if o != "O")
-    return isinstance(obj, types.BuiltinFunctionType) and \
-        getattr(obj, "__module__", "") == "math" and obj.__name__ in _INEXACT_MATH and \
-        getattr(math, obj.__name__, None) is obj
 
 
 def _rewrite(stmts: list, j: int, movable: list, facts, names: dict, pure) -> list:

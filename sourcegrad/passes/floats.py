@@ -34,6 +34,7 @@ import numpy as np
 
 from .. import runtime, runtime_flow
 from . import nodes
+from .facts import math_function
 from .resolve import MISSING
 
 # numpy functions and the math (or builtin) function that computes them on a Python float
@@ -167,9 +168,7 @@ def _safe_name(obj, constant_ok: bool = False) -> bool:
 def _safe_callee(callee) -> bool:
     if any(callee is h for h in _SAFE_HELPERS) or any(callee is b for b in _SAFE_BUILTINS):
         return True
-    return isinstance(callee, types.BuiltinFunctionType) and \
-        getattr(callee, "__module__", None) == "math" and getattr(math, callee.__name__, None) \
-        is callee
+    return math_function(callee)
 
 
 def _checks_numeric(stmt, resolve) -> bool:
