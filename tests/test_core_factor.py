@@ -187,3 +187,43 @@ def test_a_factored_line_stays_short_enough_to_read():
     for line in long.splitlines():
         tree = gast.parse(line).body[0].value
         assert sum(isinstance(n, gast.BinOp) for n in gast.walk(tree)) <= factor._MAX_OPERATIONS
+
+
+# -- unit copies: 1.0 * v inside arithmetic ------------------------------------------------------
+
+def sin_times_x(x):
+    return np.sum(np.sin(x) * x)
+
+
+def test_the_seed_leaves_no_multiplication_by_one():
+    text = sourcegrad.source(sourcegrad.grad(sin_times_x))
+    assert "dx = sin + x * np.cos(x)" in text and "1.0 *" not in text, text
+
+
+@pytest.mark.parametrize("x", [np.array([0.3, -1.2, 2.0]), np.array([1, -2, 3]),
+                               np.array([0.5, 1.5], dtype=np.float32)])
+def test_dropping_a_copy_keeps_values_and_dtype(x):
+    dx = sourcegrad.grad(sin_times_x)(x)
+    plain = sourcegrad.grad(sin_times_x, optimize=False)(x)
+    assert dx.dtype == plain.dtype
+    np.testing.assert_allclose(dx, plain, rtol=1e-6 if x.dtype == np.float32 else 1e-14)
+
+
+@pytest.mark.parametrize("source, last", [
+    # a single-use copy moves into the arithmetic that reads it, without its 1.0
+    ("dsin = 1.0 * x\ndx = other + dsin * np.cos(x)\n", "dx = other + x * np.cos(x)"),
+    # the sum could be an integer one without the 1.0: both operands are of unknown type
+    ("dy = 1.0 * k1\ndx = dy + k2\n", "dx = dy + k2"),
+    # ... unless it divides: true division is a float anyway
+    ("dy = 1.0 * k1\ndx = dy / k2\n", "dx = k1 / k2"),
+    # an in-place sum receives the buffer's own dtype either way
+    ("dx += 1.0 * k1\n", "dx += k1"),
+])
+def test_unit_copies_are_dropped_only_where_the_dtype_cannot_change(source, last):
+    assert run_pass(source).splitlines()[-1] == last
+
+
+def test_a_copy_handed_to_a_call_stays():
+    # unbroadcast may return its argument: the copy keeps the adjoint from aliasing k1
+    out = run_pass("dy = unbroadcast(1.0 * k1, x)\ndx = dy * np.cos(x)\n")
+    assert "unbroadcast(1.0 * k1, x)" in out

@@ -71,16 +71,40 @@ def _blocks(stmts: list, facts, changed, generated_only: bool, names: dict, pure
             _blocks(stmt.body, facts, changed, mixed, names, pure)
             _blocks(stmt.orelse, facts, changed, mixed, names, pure)
     movable = [not generated_only or getattr(s, "sg_generated", False) for s in stmts]
+    copies = {s.targets[0].id for s in stmts if _arithmetic(s) and _unit_copy(s.value)}
     j = 0
     while j < len(stmts):
+        removed = []
         if movable[j] and _candidate(stmts[j]):
             removed = _rewrite(stmts, j, movable, facts, names, pure)
-            if removed:
-                changed()
-                j -= len(removed)
-                for i in removed:
-                    del movable[i]
+        if movable[j] and not removed:
+            stmt = stmts[j]
+            if _arithmetic(stmt) and _may_hold_copies(stmt.value, copies):
+                removed = _drop_units(stmts, j, movable, facts(), names, pure, copies)
+            elif isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, (gast.Add, gast.Sub)) \
+                    and _unit_copy(stmt.value) is not None:
+                # dy += 1.0 * y is dy += y: the buffer's own dtype receives the sum either way
+                stmt.value = _unit_copy(stmt.value)
+        if removed:
+            changed()
+            j -= len(removed)
+            for i in removed:
+                del movable[i]
         j += 1
+
+
+def _arithmetic(stmt) -> bool:
+    return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+        isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.BinOp) and \
+        isinstance(stmt.value.op, _OPS)
+
+
+def _may_hold_copies(value, copies: set[str]) -> bool:
+    """Whether arithmetic ``value`` has an operand ``1.0 * v``, or a name ``copies`` holds (the
+    targets of ``x = 1.0 * v`` in the block): a cheap look before the facts are asked."""
+    return any(_arith_node(n) and any(
+        _unit_copy(o) is not None or (isinstance(o, gast.Name) and o.id in copies)
+        for o in (n.left, n.right)) for n in nodes.walk(value))
 
 
 def _candidate(stmt) -> bool:
@@ -212,6 +236,58 @@ def _substitute(expr, name, value):
             return node
 
     return Replace().visit(expr)
+
+
+# -- unit copies: ``1.0 * v`` inside arithmetic is ``v`` ------------------------------------------
+
+def _unit_copy(node):
+    """``v`` when ``node`` is ``1.0 * v`` or ``v * 1.0`` (how a rule's ``g * v`` reads under the
+    seed: a copy, so that an adjoint never aliases a value the user can see), else None."""
+    if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult):
+        for one, other in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(one, gast.Constant) and type(one.value) is float and one.value == 1.0:
+                return other
+    return None
+
+
+def _drop_units(stmts, j, movable, facts, names, pure, copies) -> list:
+    """Write ``v`` for a copy ``1.0 * v`` that is an operand of arithmetic in ``stmts[j]`` (the
+    operation makes a new array anyway), first moving in single-use copies it reads: ``dsin =
+    1.0 * x; dx = dx + dsin * np.cos(x)`` becomes ``dx = dx + x * np.cos(x)``. Only where the
+    result is a float either way: the other operand, or ``v``, is surely inexact (or it is a
+    true division). Returns the indices of the statements moved in (removed), highest first."""
+    stmt = stmts[j]
+    target = stmt.targets[0].id
+    expr = nodes.clone(stmt.value)
+    consumed: set[int] = set()
+    for parent in [n for n in nodes.walk(expr) if _arith_node(n)]:
+        for field in ("left", "right"):
+            operand = getattr(parent, field)
+            if isinstance(operand, gast.Name) and operand.id in copies:
+                i = _binding(stmts, j, operand.id, consumed, expr, target, facts, names, pure)
+                if i is not None and movable[i] and _unit_copy(stmts[i].value) is not None:
+                    setattr(parent, field, nodes.clone(stmts[i].value))
+                    consumed.add(i)
+    dropped = False
+    for parent in [n for n in nodes.walk(expr) if _arith_node(n)]:
+        for field, other in (("left", parent.right), ("right", parent.left)):
+            value = _unit_copy(getattr(parent, field))
+            if value is not None and (isinstance(parent.op, gast.Div) or
+                                      facts.inexact(other) or facts.inexact(value)):
+                setattr(parent, field, value)
+                dropped = True
+    if not dropped:
+        return []
+    stmt.value = expr
+    names.pop(id(stmt), None)
+    removed = sorted(consumed, reverse=True)
+    for i in removed:
+        del stmts[i]
+    return removed
+
+
+def _arith_node(node) -> bool:
+    return isinstance(node, gast.BinOp) and isinstance(node.op, _OPS)
 
 
 def _terms(expr, sign=1):
