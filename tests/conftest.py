@@ -6,14 +6,19 @@
   write over arrays of any size, so small test arrays take the in-place path.
 * ``restore_rules`` snapshots the rule table so a test may register rules with
   ``sourcegrad.extend`` without leaking them (or gradients compiled with them) into other tests.
+* ``write_function`` turns generated program text into a function defined in a real file
+  (sourcegrad reads source), for the hypothesis tests that write programs.
 """
 from __future__ import annotations
 
+import importlib.util
+import itertools
 import pathlib
 
 import pytest
 
 GOLDEN_DIR = pathlib.Path(__file__).parent / "golden"
+_modules = itertools.count()
 
 
 def pytest_addoption(parser):
@@ -63,3 +68,17 @@ def always_in_place(monkeypatch):
     sourcegrad.clear_cache()
     yield
     sourcegrad.clear_cache()
+
+
+@pytest.fixture
+def write_function(tmp_path):
+    """``write_function(text)``: the function ``f`` that ``text`` defines, loaded from a file
+    of its own (numpy imported as ``np``)."""
+    def load(text, name="f"):
+        path = tmp_path / f"written_program_{next(_modules)}.py"
+        path.write_text("import numpy as np\n\n\n" + text)
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return getattr(module, name)
+    return load

@@ -16,9 +16,6 @@ The first two must agree to rounding, and ``check_grads`` must pass for the opti
 """
 from __future__ import annotations
 
-import importlib.util
-import itertools
-
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -76,18 +73,6 @@ def programs(draw):
     return "def f(x, w, c):\n" + "\n".join(lines) + f"\n    return {result}\n"
 
 
-_counter = itertools.count()
-
-
-def load(tmp_path, text):
-    path = tmp_path / f"random_program_{next(_counter)}.py"
-    path.write_text("import numpy as np\n\n\n" + text)
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.f
-
-
 ARGS = (np.linspace(0.2, 1.3, 12).reshape(3, 4), np.array([0.7, -0.4, 1.1, 0.3]), 0.8)
 
 
@@ -95,8 +80,8 @@ ARGS = (np.linspace(0.2, 1.3, 12).reshape(3, 4), np.array([0.7, -0.4, 1.1, 0.3])
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(programs())
 def test_random_programs_agree_with_the_plain_gradient_and_finite_differences(
-        tmp_path, always_in_place, text):
-    f = load(tmp_path, text)
+        write_function, always_in_place, text):
+    f = write_function(text)
     wrt = (0, 1, 2)
     plain = sourcegrad.grad(f, wrt=wrt, optimize=False)(*[np.copy(a) for a in ARGS])
     optimized = sourcegrad.grad(f, wrt=wrt)(*[np.copy(a) for a in ARGS])

@@ -7,9 +7,6 @@ re-bindings and accumulators.
 """
 from __future__ import annotations
 
-import importlib.util
-import itertools
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -171,23 +168,11 @@ def scalar_programs(draw):
             "    return a + b + c\n")
 
 
-_counter = itertools.count()
-
-
-def load(tmp_path, text):
-    path = tmp_path / f"scalar_program_{next(_counter)}.py"
-    path.write_text("import numpy as np\n\n\n" + text)
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.f
-
-
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(scalar_programs(), st.sampled_from([0.3, -0.8, 1.4]))
-def test_random_scalar_loops_agree_with_reverse_mode(tmp_path, text, x):
-    f = load(tmp_path, text)
+def test_random_scalar_loops_agree_with_reverse_mode(write_function, text, x):
+    f = write_function(text)
     df = sourcegrad.grad(f)
     assert "# forward mode" in sourcegrad.source(df), text
     forward = df(x, 0.6)

@@ -108,9 +108,8 @@ def _may_hold_copies(value, copies: set[str]) -> bool:
 
 
 def _candidate(stmt) -> bool:
-    return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
-        isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.BinOp) and \
-        isinstance(stmt.value.op, (gast.Add, gast.Sub))
+    """A sum whose terms may share a factor: ``name = a + b`` or ``a - b``."""
+    return _arithmetic(stmt) and isinstance(stmt.value.op, (gast.Add, gast.Sub))
 
 
 def _rewrite(stmts: list, j: int, movable: list, facts, names: dict, pure) -> list:

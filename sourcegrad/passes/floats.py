@@ -93,7 +93,7 @@ def float_variant(fn: gast.FunctionDef, resolve, name_for, variant_name: str,
                 callee = resolve(node.func)
                 if _twin(callee) is not None:
                     faster = True
-                elif not _safe_callee(callee):
+                elif not _safe_name(callee):
                     return None
             elif not _safe_name(resolve(node), constant_ok=True):  # np.pi
                 return None
@@ -161,14 +161,7 @@ def _safe_name(obj, constant_ok: bool = False) -> bool:
         return constant_ok
     if _twin(obj) is not None or any(obj is h for h in _SAFE_HELPERS):
         return True
-    return isinstance(obj, (types.BuiltinFunctionType, type)) and (
-        getattr(obj, "__module__", None) == "math" or any(obj is b for b in _SAFE_BUILTINS))
-
-
-def _safe_callee(callee) -> bool:
-    if any(callee is h for h in _SAFE_HELPERS) or any(callee is b for b in _SAFE_BUILTINS):
-        return True
-    return math_function(callee)
+    return math_function(obj) or any(obj is b for b in _SAFE_BUILTINS)
 
 
 def _checks_numeric(stmt, resolve) -> bool:

@@ -26,7 +26,7 @@ import numbers
 import gast
 
 from . import nodes
-from .optimize import store_counts
+from .optimize import eliminate_dead_code, store_counts
 
 _PRODUCT_OPS = (gast.Mult, gast.Div)
 
@@ -66,10 +66,7 @@ def reuse_products(body: list, params: set[str], counts=None) -> list:
         defined[target] = term
         if not generated and sum(abs(p) for _, p in term[1]) > 1:
             known.setdefault(term[1], (target, term))
-    if changed:
-        from .optimize import eliminate_dead_code
-        body = eliminate_dead_code(body, set())
-    return body
+    return eliminate_dead_code(body, set()) if changed else body
 
 
 def _written_into(body) -> set[str]:
