@@ -7,7 +7,7 @@ import threading
 import weakref
 
 from .compiler import Options, compile_gradient, resolve_wrt
-from .passes.parse import parse_function
+from .frontend.parse import parse_function
 
 _cache: weakref.WeakKeyDictionary[object, dict] = weakref.WeakKeyDictionary()
 _lock = threading.RLock()

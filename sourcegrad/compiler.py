@@ -1,24 +1,31 @@
 """The pipeline: a Python function in, a compiled gradient function (and its source) out.
 
-    parse -> fence -> desugar -> structure -> normalize -> rename (SSA) -> activity
-          -> shapes -> calls -> reverse -> saves -> assemble -> optimize -> codegen -> load
+    front end (parse, fence, desugar, structure, lower)  ->  IR
+    activity -> reverse -> transport                     ->  gradient IR   (ad/)
+    dead-code elimination                                ->                (opt/)
+    names, in-place writes, printing                     ->  Python text   (backend/codegen.py)
+    compile, bind helpers                                ->  functions     (loader.py)
 
-Each pass is one module under ``passes/`` (``passes/transform.py`` runs them on one function);
-``grad(f, verbose=True)`` prints the source after the main passes. A *program* is the gradient
-the user asked for plus the split forward/backward pairs of the user helpers it calls.
+A *program* is the gradient the user asked for plus, for each user helper it calls with a
+differentiated argument, a split pair (``forward_h``/``backward_h``), transformed once per set
+of active parameters (recursion included). ``grad(f, verbose=True)`` prints the IR after the
+front end and the generated module.
 """
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import gast
-
+from .ad.gradient import Gradient
+from .backend.codegen import Binder, factory_text, function_text
 from .errors import TransformError
-from .loader import load_program
-from .passes import codegen
-from .passes.naming import Namer
-from .passes.transform import GeneratedRef, transform
+from .frontend.pipeline import front_end
+from .ir.build import Builder
+from .ir.core import Const, Var
+from .ir.names import free_names
+from .ir.verify import verify
+from .loader import GeneratedRef, load_program
+from .opt.dce import eliminate_dead_code
 
 
 @dataclass(frozen=True)
@@ -56,8 +63,10 @@ def resolve_wrt(fn, wrt) -> tuple[tuple[str, ...], bool]:
                             f"those, not {item!r}")
         if isinstance(item, int):
             if not -len(positional) <= item < len(positional):
-                raise ValueError(f"wrt={item} but {getattr(fn, '__name__', fn)} has "
-                                 f"{len(positional)} positional parameters {positional}")
+                count = len(positional)
+                raise ValueError(f"wrt={item} but {getattr(fn, '__name__', fn)} has {count} "
+                                 f"positional parameter{'s' if count != 1 else ''} "
+                                 f"{positional}")
             names.append(positional[item])
         else:
             if item not in named:
@@ -71,6 +80,17 @@ def resolve_wrt(fn, wrt) -> tuple[tuple[str, ...], bool]:
 class Compiled:
     function: object
     source: str
+    deps: dict  # (id of a globals dict, name) -> (globals dict, the object it meant)
+
+
+@dataclass
+class Unit:
+    user_fn: object
+    factory: str
+    texts: list
+    helpers: dict
+    refs: dict = field(default_factory=dict)  # function name -> GeneratedRef it fills
+    closure: dict = field(default_factory=dict)  # user closure variable -> its cell
 
 
 class Program:
@@ -80,73 +100,155 @@ class Program:
         self.options = options
         self.units: list = []
         self.splits: dict = {}
-        self.function_names = Namer()
-        self.trace = _Trace(options.verbose)
+        self.taken: set = set()
+        self.deps: dict = {}
 
-    def split(self, fn, wrt: tuple[str, ...], containers: tuple[str, ...] = ()):
-        """The (forward, backward) pair of user helper ``fn`` for active parameters ``wrt``
-        (``containers``: those that receive lists, tuples or dicts)."""
-        key = (fn, wrt, containers)
+    def fresh(self, base: str) -> str:
+        name, i = base, 1
+        while name in self.taken:
+            name = f"{base}_{i}"
+            i += 1
+        self.taken.add(name)
+        return name
+
+    def front(self, fn, name, param_kinds=None):
+        fe = front_end(fn, name, param_kinds)
+        for dep, obj in fe.deps.items():
+            self.deps[(id(fn.__globals__), dep)] = (fn.__globals__, obj)
+        self.trace(f"IR of {fe.info.name}", fe.function)
+        return fe
+
+    def trace(self, title, function=None, text=None) -> None:
+        if not self.options.verbose:
+            return
+        if text is None:
+            binder = Binder({}, set())
+            text = function_text(function, binder, comments=False)
+        print(f"# ---- {title} ----\n{text}")
+
+    # -- units -------------------------------------------------------------------------------
+    def gradient_unit(self, fn) -> GeneratedRef:
+        options = self.options
+        base = getattr(fn, "__name__", "f").replace("<lambda>", "lambda")
+        name = self.fresh(("value_and_grad_" if options.with_value else "grad_") + base)
+        # the differentiated arguments are numbers or arrays (checked when the gradient runs)
+        fe = self.front(fn, name, {n: "array" for n in options.wrt})
+        params = {p.hint: p for p in fe.function.params}
+        wrt = [params[n] for n in options.wrt]
+        gradient = Gradient(fe.function, wrt, fe.kinds, splitter=self.split_call)
+        function = gradient.grad_function(name, options.with_value, options.single)
+        ref = GeneratedRef(name)
+        self.add_unit(fn, fe, [function], {name: ref})
+        return ref
+
+    def split(self, fn, active: tuple, param_kinds: tuple = ()) -> tuple:
+        """The (forward, backward) pair of user helper ``fn`` for active parameters (and what
+        the call site knows of the arguments: ``(name, kind)`` pairs)."""
+        key = (fn, active, param_kinds)
         if key not in self.splits:
             base = getattr(fn, "__name__", "helper").replace("<lambda>", "lambda")
-            refs = (GeneratedRef(self.function_names.fresh("forward_" + base)),
-                    GeneratedRef(self.function_names.fresh("backward_" + base)))
+            refs = (GeneratedRef(self.fresh("forward_" + base)),
+                    GeneratedRef(self.fresh("backward_" + base)))
             self.splits[key] = refs
-            unit = transform(self, fn, wrt, split=True, options=self.options,
-                             names={"forward": refs[0].name, "backward": refs[1].name},
-                             container_params=containers)
-            unit.refs = {r.name: r for r in refs}
-            self.units.append(unit)
+            fe = self.front(fn, refs[0].name, dict(param_kinds))
+            params = {p.hint: p for p in fe.function.params}
+            wrt = [params[n] for n in active]
+            gradient = Gradient(fe.function, wrt, fe.kinds, splitter=self.split_call)
+            forward, backward = gradient.split_functions((refs[0].name, refs[1].name))
+            backward.owned = {backward.params[1]}  # the tape: made for this call, used once
+            self.add_unit(fn, fe, [forward, backward], {r.name: r for r in refs},
+                          keep_results=True)
         return self.splits[key]
+
+    def add_unit(self, fn, fe, functions, refs, keep_results=False) -> None:
+        binder = Binder(fn.__globals__, set(refs))
+        texts = []
+        for function in functions:
+            if self.options.optimize or True:
+                eliminate_dead_code(function)
+            verify(function)
+            texts.append(function_text(function, binder, fe.kinds))
+        closure = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+        used = set()
+        for function in functions:
+            used |= free_names(function)
+        for name in closure:
+            if name in used and name not in binder.helpers:
+                binder.helpers[name] = _CLOSURE
+        helpers = {k: v for k, v in binder.helpers.items() if v is not _CLOSURE}
+        unit = Unit(fn, "bind_" + functions[0].name, texts, binder.helpers, refs,
+                    {k: v for k, v in closure.items() if k in used})
+        unit.helpers = helpers
+        unit.text = factory_text(unit.factory, texts, binder)
+        self.units.append(unit)
+
+    # -- calls of user helpers inside a differentiated function --------------------------------
+    def split_call(self, rev, op) -> None:
+        """Reverse ``y = helper(...)``: the forward call becomes ``y, tape = forward_h(...)``,
+        the backward sweep calls ``backward_h(dy, tape)``."""
+        helper = op.prim
+        try:
+            bound = inspect.signature(helper).bind(
+                *range(len(op.args)), **{k: ("kw", k) for k, _ in op.kwargs})
+        except TypeError as exc:
+            raise op.origin.error(f"the call does not match {helper.__name__}(): {exc}")
+        sig = inspect.signature(helper)
+        by_param = {}
+        for name, value in bound.arguments.items():
+            kind = sig.parameters[name].kind
+            if kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+                refs = value if kind is inspect.Parameter.VAR_POSITIONAL else value.values()
+                for ref in refs:
+                    atom = op.args[ref] if isinstance(ref, int) else dict(op.kwargs)[ref[1]]
+                    if rev.act.active(atom):
+                        raise op.origin.error(
+                            f"a differentiated value reaches {helper.__name__}()'s *{name}",
+                            "Give the helper named parameters for the values to "
+                            "differentiate.")
+                continue
+            atom = op.args[value] if isinstance(value, int) else dict(op.kwargs)[value[1]]
+            by_param[name] = atom
+        active = tuple(n for n, a in by_param.items() if rev.act.active(a))
+        kinds = tuple(sorted((n, rev.kinds.get(a) or "array") for n, a in by_param.items()
+                             if a.__class__ is Var))
+        forward_ref, backward_ref = self.split(helper, active, kinds)
+        g = rev.adj.atom(op.outs[0])
+        tape = Var("tape")
+        op.kind, op.prim, op.fn, op.binding = "call", forward_ref, None, None
+        op.outs = [op.outs[0], tape]
+        if g is None or not active:
+            return
+        b = rev.builder
+        adjoints = b.op("call", backward_ref, [g, tape], hint="adjoints", pure=False)
+        parts = b.op("unpack", None, [adjoints], hint="d", outs=len(active)) \
+            if len(active) > 1 else [b.op("getitem", None, [adjoints, Const(0)], hint="d")]
+        for name, part in zip(active, parts if isinstance(parts, list) else [parts]):
+            part.hint = "d" + name
+            rev.adj.contribute(by_param[name], part)
+
+
+_CLOSURE = object()
 
 
 def compile_gradient(fn, options: Options) -> Compiled:
     program = Program(options)
-    prefix = "value_and_grad_" if options.with_value else "grad_"
-    base = getattr(fn, "__name__", "f").replace("<lambda>", "lambda")
-    main = GeneratedRef(program.function_names.fresh(prefix + base))
-    unit = transform(program, fn, options.wrt, split=False, options=options,
-                     names={"grad": main.name})
-    unit.refs[main.name] = main
-    units = [unit] + program.units
-    info = unit.info
-    header = (f"# Generated by sourcegrad: the gradient of {info.name}() ({info.filename}:"
-              f"{info.first_line}) with respect to {', '.join(options.wrt)}.\n"
+    main = program.gradient_unit(fn)
+    units = program.units[-1:] + program.units[:-1]
+    info_name = getattr(fn, "__qualname__", getattr(fn, "__name__", "f"))
+    code = fn.__code__
+    header = (f"# Generated by sourcegrad: the gradient of {info_name}() ({code.co_filename}:"
+              f"{code.co_firstlineno}) with respect to {', '.join(options.wrt)}.\n"
               "# Each bind_...() only supplies the runtime helpers its functions call.\n")
-    text = header + "\n\n".join(_factory(u) for u in units) + "\n"
-    program.trace("generated", None, text)
+    text = header + "\n\n".join(u.text for u in units)
+    program.trace("generated", text=text)
     label = f"{main.name} wrt {','.join(options.wrt)}"
     load_program(text, label, units)
     compiled = main.function
-    compiled.__doc__ = (f"Gradient of {info.name} with respect to {', '.join(options.wrt)} "
+    compiled.__doc__ = (f"Gradient of {info_name} with respect to {', '.join(options.wrt)} "
                         "(generated by sourcegrad; see sourcegrad.source()).")
     compiled.__module__ = getattr(fn, "__module__", None)
-    return Compiled(compiled, text)
+    return Compiled(compiled, text, program.deps)
 
 
-def _factory(unit) -> str:
-    """``def bind_<name>(helpers...):`` around the unit's functions; it takes only the helpers
-    and closure variables the printed functions name."""
-    own = {f.name for f in unit.functions}  # defined in the factory: no parameter needed
-
-    def parameters(used: set[str]) -> list[str]:
-        unit.helpers = {k: v for k, v in unit.helpers.items() if k in used}
-        return [h for h in unit.helpers if h not in own] + \
-            [c for c in unit.closure if c not in unit.helpers]
-
-    return codegen.factory_source("bind_" + unit.functions[0].name, unit.functions, parameters)
-
-
-class _Trace:
-    def __init__(self, on: bool):
-        self.on = on
-
-    def __call__(self, title, tree, text=None):
-        if not self.on:
-            return
-        if text is None:
-            text = codegen.to_source(gast.Module(body=[tree], type_ignores=[]))
-        print(f"# ---- after {title} ----\n{text}")
-
-
-__all__ = ["Compiled", "Options", "TransformError", "compile_gradient", "resolve_wrt"]
+__all__ = ["Compiled", "Options", "TransformError", "compile_gradient", "resolve_wrt",
+           "Builder"]

@@ -1,4 +1,4 @@
-"""The last pass: compile generated source so tracebacks, pdb and inspect see it.
+"""The last step: compile generated source so tracebacks, pdb and inspect see it.
 
 The text is registered in ``linecache`` under a unique pseudo-filename and compiled once. Each
 generated function is built from its code object with the globals of the user function it
@@ -14,10 +14,20 @@ import linecache
 import threading
 import types
 
-from .passes.transform import GeneratedRef
-
 _counter = itertools.count(1)
 _lock = threading.Lock()
+
+
+class GeneratedRef:
+    """A generated function referred to before it exists (filled in when the module loads)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.__name__ = name
+        self.function = None
+
+    def __repr__(self):
+        return f"<generated {self.name}>"
 
 
 def register_source(text: str, label: str) -> str:
@@ -27,8 +37,9 @@ def register_source(text: str, label: str) -> str:
     return filename
 
 
-def load_program(text: str, label: str, units: list) -> None:
-    """Compile ``text`` and fill every unit's GeneratedRefs with the functions it defines."""
+def load_program(text: str, label: str, units: list) -> str:
+    """Compile ``text`` and fill every unit's GeneratedRefs with the functions it defines;
+    returns the pseudo-filename the text is registered under."""
     filename = register_source(text, label)
     module_code = compile(text, filename, "exec")
     factories = {c.co_name: c for c in module_code.co_consts if isinstance(c, types.CodeType)}
@@ -41,20 +52,21 @@ def load_program(text: str, label: str, units: list) -> None:
 
     built = []
     for unit in units:
-        factory = factories["bind_" + unit.functions[0].name]
+        factory = factories[unit.factory]
         inner = {c.co_name: c for c in factory.co_consts if isinstance(c, types.CodeType)}
-        for node in unit.functions:
-            code = inner[node.name]
+        for name, ref in unit.refs.items():
+            code = inner[name]
             cells = tuple(cell_for(unit.helpers[v]) if v in unit.helpers else unit.closure[v]
                           for v in code.co_freevars)
-            fn = types.FunctionType(code, unit.user_fn.__globals__, node.name, None, cells)
-            if not node.name.startswith("backward_"):
+            fn = types.FunctionType(code, unit.user_fn.__globals__, name, None, cells)
+            if not name.startswith("backward_"):
                 fn.__defaults__ = unit.user_fn.__defaults__
                 fn.__kwdefaults__ = unit.user_fn.__kwdefaults__
-            fn.__qualname__ = node.name
+            fn.__qualname__ = name
             fn.__sourcegrad_generated__ = True
-            unit.refs[node.name].function = fn
-            built.append(unit.refs[node.name])
+            ref.function = fn
+            built.append(ref)
     for ref in built:
         if id(ref) in ref_cells:
             ref_cells[id(ref)].cell_contents = ref.function
+    return filename

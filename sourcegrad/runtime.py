@@ -17,6 +17,41 @@ _SCALAR_TYPES = (float, int, np.floating, np.integer)
 _ndarray = np.ndarray
 
 
+def ratio(a, b):
+    """``a / b``, with numpy's answer (inf or nan, and a RuntimeWarning) where ``b`` is a zero
+    Python number -- where Python would raise ZeroDivisionError. Rules of ``math`` functions
+    divide with it at their singular points (``math.sqrt`` at 0)."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        return np.true_divide(a, b)
+
+
+def fpow(x, y):
+    """``x ** y``, with numpy's answer (inf) for a zero Python float raised to a negative
+    power, where Python raises ZeroDivisionError (the derivative of ``x ** 0.5`` at 0)."""
+    try:
+        return x ** y
+    except ZeroDivisionError:
+        return np.power(np.float64(x), y)
+
+
+fpow.sg_identity_power = True  # fpow(x, 1) is x: the simplifier may fold it
+
+
+def with_item(value, index, item):
+    """``value`` with ``value[index] = item``, leaving ``value`` itself unchanged (an in-place
+    write the code generator could not prove unobservable becomes this copy)."""
+    if isinstance(value, list):
+        out = list(value)
+    elif isinstance(value, dict):
+        out = dict(value)
+    else:
+        out = np.array(value, copy=True)
+    out[index] = item
+    return out
+
+
 def unbroadcast(g, x):
     """Sum ``g`` down to the shape of ``x``: the adjoint of numpy's broadcasting of ``x``.
 
@@ -44,10 +79,18 @@ def unbroadcast(g, x):
     return total(g, axis=axes, keepdims=True) if axes else g
 
 
+def check_scalar(ans):
+    """Raise unless ``grad``'s output is a real scalar (a 0-d or one-element array counts)."""
+    seed(ans)
+
+
 def seed(ans):
     """The adjoint of ``grad``'s output (1.0), after checking that the output is a scalar."""
     if type(ans) is float:
         return 1.0
+    if type(ans) is complex or getattr(getattr(ans, "dtype", None), "kind", "") == "c":
+        raise TypeError("the function returned a complex value: sourcegrad differentiates "
+                        "real-valued code (return a real scalar, e.g. np.abs(z) ** 2)")
     size = getattr(ans, "size", None)
     if size == 1:
         return 1.0
@@ -100,12 +143,17 @@ def as_gradient(dx, x):
 def check_numeric(name, value):
     """Raise a TypeError naming the argument when a differentiated argument is not numeric."""
     kind = type(value)
-    if kind is float or (kind is _ndarray and value.dtype.kind in "fc"):
+    if kind is float or (kind is _ndarray and value.dtype.kind == "f"):
         return  # the common cases, first
+    if kind is complex or getattr(value, "dtype", None) is not None and \
+            getattr(value.dtype, "kind", "") == "c":
+        raise TypeError(
+            f"argument {name!r} is complex ({value!r:.60}): sourcegrad differentiates "
+            "real-valued code. Pass the real and imaginary parts as separate real arrays.")
     if isinstance(value, _SCALAR_TYPES) and not isinstance(value, bool):
         return
     dtype = getattr(value, "dtype", None)
-    if dtype is not None and dtype.kind in "fiuc":
+    if dtype is not None and dtype.kind in "fiu":
         return
     raise TypeError(
         f"argument {name!r} is differentiated but is {type(value).__name__} "
@@ -355,8 +403,9 @@ def cumulative_adjoint(g, ans, a, axis=None, include_initial=False, prod=False):
     return cumprod_adjoint(g, ans, a, axis) if prod else cumsum_adjoint(g, a, axis)
 
 
-def diff_adjoint(g, a, n=1, axis=-1, prepend=None, append=None):
-    """Adjoint of ``np.diff``: ``n`` backward differences, then the part that is ``a``."""
+def diff_adjoint(g, a, n=1, axis=-1, prepend=None, append=None, parts=False):
+    """Adjoint of ``np.diff``: ``n`` backward differences, then the part that is ``a``; with
+    ``parts``, the parts that are ``prepend``, ``a`` and ``append`` (None where absent)."""
     axis %= np.ndim(a)
     for _ in range(n):
         pad = [(0, 0)] * np.ndim(g)
@@ -365,7 +414,15 @@ def diff_adjoint(g, a, n=1, axis=-1, prepend=None, append=None):
         g = np.take(padded, np.arange(g.shape[axis] + 1), axis) - \
             np.take(padded, np.arange(1, g.shape[axis] + 2), axis)
     start = 0 if prepend is None else (np.shape(prepend)[axis] if np.ndim(prepend) else 1)
-    return cast_like(np.take(g, np.arange(start, start + np.shape(a)[axis]), axis), a)
+    stop = start + np.shape(a)[axis]
+    da = cast_like(np.take(g, np.arange(start, stop), axis), a)
+    if not parts:
+        return da
+    before = None if prepend is None else unbroadcast(np.take(g, np.arange(start), axis),
+                                                      prepend)
+    after = None if append is None else unbroadcast(
+        np.take(g, np.arange(stop, g.shape[axis]), axis), append)
+    return before, da, after
 
 
 def trapezoid_adjoint(g, y, x=None, dx=1.0, axis=-1):
@@ -384,6 +441,36 @@ def trapezoid_adjoint(g, y, x=None, dx=1.0, axis=-1):
         shape[axis] = n
         w = w.reshape(shape)
     return np.expand_dims(g, axis) * w
+
+
+def _trapezoid_axis(y, x, axis):
+    return -1 if np.ndim(x) == 1 else axis
+
+
+def trapezoid_points_adjoint(g, y, x, axis=-1):
+    """Adjoint of ``np.trapezoid`` in the sample points ``x``: interval ``i`` adds
+    ``(x[i+1] - x[i]) * (y[i] + y[i+1]) / 2``, so ``x[i]`` gets ``(y[i-1] + y[i]) / 2`` from the
+    interval on its left and ``-(y[i] + y[i+1]) / 2`` from the one on its right."""
+    y = np.asarray(y)
+    axis %= y.ndim
+    n = y.shape[axis]
+    mean = 0.5 * (np.take(y, np.arange(n - 1), axis) + np.take(y, np.arange(1, n), axis))
+    mean = mean * np.expand_dims(g, axis)
+    zero = np.zeros_like(np.take(mean, [0], axis))
+    out = np.concatenate([zero, mean], axis) - np.concatenate([mean, zero], axis)
+    if np.ndim(x) == 1 and y.ndim > 1:
+        out = np.sum(np.moveaxis(out, axis, -1).reshape(-1, n), axis=0)
+    return cast_like(out, x)
+
+
+def trapezoid_spacing_adjoint(g, y, x, dx=1.0, axis=-1):
+    """Adjoint of ``np.trapezoid`` in the spacing ``dx`` (zero when points ``x`` are given)."""
+    if x is not None:
+        return cast_like(np.zeros(np.shape(dx)), dx)
+    y = np.asarray(y)
+    n = y.shape[axis]
+    halves = 0.5 * (np.take(y, np.arange(n - 1), axis) + np.take(y, np.arange(1, n), axis))
+    return unbroadcast(np.expand_dims(g, axis) * halves, dx)
 
 
 def nan_mask(g, a, axis=None, keepdims=False, mean=False):

@@ -50,6 +50,28 @@ def sort_adjoint(g, a, axis=-1):
     return out
 
 
+def partition_adjoint(g, a, kth, axis=-1):
+    """Adjoint of ``np.partition``: ``g`` follows the partitioning permutation back (numpy's
+    own ``argpartition`` gives the same arrangement as ``partition`` for the same input)."""
+    if axis is None:
+        out = _zeros_for(np.ravel(a))
+        out[np.argpartition(np.ravel(a), kth)] = g
+        return out.reshape(np.shape(a))
+    out = _zeros_for(a)
+    np.put_along_axis(out, np.argpartition(a, kth, axis=axis), g, axis=axis)
+    return out
+
+
+def resize_adjoint(g, a):
+    """Adjoint of ``np.resize``: the result repeats ``a``'s elements cyclically, so each
+    element gets the sum of ``g`` over its copies."""
+    size = int(np.size(a))
+    out = _zeros_for(a).reshape(-1)
+    if size:
+        np.add.at(out, np.arange(np.size(g)) % size, np.ravel(g))
+    return out.reshape(np.shape(a))
+
+
 def repeat_adjoint(g, a, repeats, axis=None):
     """Adjoint of ``np.repeat``: sum each run of copies."""
     shape = np.shape(a)
@@ -102,6 +124,31 @@ def pad_adjoint(g, array, pad_width, mode="constant", reflect_type="even"):
     out = _zeros_for(array)
     np.add.at(out.reshape(-1), source.ravel(), np.ravel(g))
     return out
+
+
+def pad_constant_adjoint(g, array, pad_width, constant_values=0):
+    """Adjoint of ``np.pad(mode="constant")`` in ``constant_values``: each padded element came
+    from one constant. numpy pads axis by axis, so a corner takes the value of the last axis
+    that padded it: element ``e`` belongs to the last axis where it lies outside the original."""
+    shape = np.shape(array)
+    ndim = len(shape)
+    pw = np.broadcast_to(np.asarray(pad_width, dtype=int), (ndim, 2))
+    g = np.asarray(g)
+    owner = np.full(g.shape, -1)  # 2 * axis + side of the constant that filled each element
+    for axis in range(ndim):
+        index = np.arange(g.shape[axis])
+        side = np.where(index < pw[axis][0], 0, np.where(index >= pw[axis][0] + shape[axis],
+                                                         1, -1))
+        side = side.reshape([-1 if a == axis else 1 for a in range(ndim)])
+        owner = np.where(side >= 0, 2 * axis + side, owner)
+    sums = np.array([np.sum(g[owner == k]) for k in range(2 * ndim)], dtype=g.dtype)
+    values = np.asarray(constant_values)
+    if values.ndim == 0:
+        return cast_like(np.sum(sums), constant_values)
+    full = np.broadcast_to(values, (ndim, 2))
+    by_axis = sums.reshape(ndim, 2)
+    return cast_like(unbroadcast(by_axis, values) if full.shape != values.shape else by_axis,
+                     constant_values)
 
 
 def diagonal_adjoint(g, a, offset=0, axis1=0, axis2=1):
@@ -205,3 +252,52 @@ def polyval_adjoint(g, p, x, wrt=0):
         return cast_like(g * slope, x)
     powers = np.asarray(x)[..., None] ** np.arange(p.size - 1, -1, -1)
     return cast_like(np.tensordot(g, powers, axes=np.ndim(x)), p)
+
+
+def _linspace_fraction(num, endpoint, axis, ndim_start):
+    """``t`` with ``linspace(start, stop) == start + t * (stop - start)``, shaped to broadcast
+    against the samples (the sample axis at ``axis``)."""
+    div = (num - 1) if endpoint else num
+    t = np.arange(num, dtype=float) / div if div > 0 else np.zeros(num)
+    if endpoint and num > 1:
+        t[-1] = 1.0
+    ndim = ndim_start + 1
+    shape = [1] * ndim
+    shape[axis % ndim] = num
+    return t.reshape(shape)
+
+
+def linspace_adjoint(g, start, stop, num=50, endpoint=True, retstep=False, axis=0, wrt=0):
+    """Adjoint of ``np.linspace`` in ``start`` (``wrt=0``) or ``stop`` (``wrt=1``)."""
+    step_g = None
+    if retstep:
+        g, step_g = g
+    ndim = np.ndim(np.broadcast_arrays(start, stop)[0])
+    t = _linspace_fraction(num, endpoint, axis, ndim)
+    weights = (1.0 - t) if wrt == 0 else t
+    out = np.sum(np.asarray(g) * weights, axis=axis % (ndim + 1))
+    if step_g is not None:
+        div = (num - 1) if endpoint else num
+        out = out + (-step_g if wrt == 0 else step_g) / div
+    return cast_like(unbroadcast(out, start if wrt == 0 else stop), start if wrt == 0 else stop)
+
+
+def logspace_adjoint(g, ans, start, stop, num=50, endpoint=True, base=10.0, axis=0, wrt=0):
+    """Adjoint of ``np.logspace`` (``base ** linspace(start, stop)``) in start, stop or base."""
+    if wrt == 2:
+        ndim = np.ndim(np.broadcast_arrays(start, stop)[0])
+        exponent = np.log(ans) / np.log(base)
+        return cast_like(unbroadcast(np.asarray(g) * exponent * ans / base, base), base)
+    return linspace_adjoint(np.asarray(g) * ans * np.log(base), start, stop, num, endpoint,
+                            False, axis, wrt)
+
+
+def geomspace_adjoint(g, ans, start, stop, num=50, endpoint=True, axis=0, wrt=0):
+    """Adjoint of ``np.geomspace``: ``start * (stop / start) ** t``, so the sample is
+    ``exp((1 - t) log start + t log stop)`` up to a common sign."""
+    ndim = np.ndim(np.broadcast_arrays(start, stop)[0])
+    t = _linspace_fraction(num, endpoint, axis, ndim)
+    value = start if wrt == 0 else stop
+    weights = ((1.0 - t) if wrt == 0 else t) * ans / np.expand_dims(value, axis % (ndim + 1))
+    out = np.sum(np.asarray(g) * weights, axis=axis % (ndim + 1))
+    return cast_like(unbroadcast(out, value), value)

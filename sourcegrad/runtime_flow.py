@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .runtime import subscript_adjoint
+from .runtime import subscript_adjoint, unbroadcast
 
 
 def sequence(items):
@@ -225,6 +225,6 @@ def pop_items(adjoint, count):
 def sum_adjoint(g, iterable):
     """Adjoint of the builtin ``sum(iterable)``: every element receives ``g``."""
     if type(iterable) in (list, tuple):
-        return [g] * len(iterable)
+        return [unbroadcast(g, item) for item in iterable]
     return np.broadcast_to(g, np.shape(iterable))
 

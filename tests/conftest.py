@@ -2,8 +2,6 @@
 
 * ``--update-golden`` rewrites the expected generated sources in ``tests/golden/`` (use it only
   when a change to the generated text is intended, then read the diff).
-* ``always_in_place`` makes the in-place pass rewrite every statement it can and ``into``
-  write over arrays of any size, so small test arrays take the in-place path.
 * ``restore_rules`` snapshots the rule table so a test may register rules with
   ``sourcegrad.extend`` without leaking them (or gradients compiled with them) into other tests.
 * ``write_function`` turns generated program text into a function defined in a real file
@@ -47,27 +45,6 @@ def restore_rules():
             table.clear()
             table.update(copy)
         sourcegrad.clear_cache()
-
-
-@pytest.fixture
-def always_in_place(monkeypatch):
-    """Rewrite every statement that can be, not only those at the estimated peak, and let
-    ``into`` write in place whatever the size, so small test arrays take that path."""
-    import sourcegrad
-    from sourcegrad import runtime_inplace
-    from sourcegrad.passes import inplace
-
-    monkeypatch.setattr(runtime_inplace, "MIN_BYTES", 1)
-    rewritable = inplace._worth_rewriting
-
-    def everywhere(body, scalars, statement, scalar_call):
-        rewritable(body, scalars, statement, scalar_call)
-        return set(range(len(body)))
-
-    monkeypatch.setattr(inplace, "_worth_rewriting", everywhere)
-    sourcegrad.clear_cache()
-    yield
-    sourcegrad.clear_cache()
 
 
 @pytest.fixture

@@ -1,15 +1,13 @@
-"""Random straight-line numpy programs: the optimized gradient is the plain one, and both are
-the finite-difference one.
+"""Random straight-line numpy programs: the optimized gradient is the unoptimized one, and both
+are the finite-difference one.
 
 hypothesis writes small functions the way a numpy user would -- arithmetic, broadcasting
 against a row vector and a Python float, elementwise functions, reductions with and without
 ``axis``, variables read several times and re-bound -- into a real file (sourcegrad reads
 source). Each is differentiated three ways:
 
-* ``optimize=False``: no dead-code elimination, reuse, factoring or in-place writes;
-* the default, with every in-place rewrite taken and ``into`` allowed to write over arrays of
-  any size (so ``passes/inplace.py`` and ``runtime_inplace.into`` really run on these small
-  arrays), together with ``passes/factor.py`` and the rest of the optimizer;
+* ``optimize=False``: the IR as the reverse transform wrote it (dead code removed only);
+* the default, through every optimization pass;
 * central finite differences in float64 (``check_grads``).
 
 The first two must agree to rounding, and ``check_grads`` must pass for the optimized one.
@@ -80,7 +78,7 @@ ARGS = (np.linspace(0.2, 1.3, 12).reshape(3, 4), np.array([0.7, -0.4, 1.1, 0.3])
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(programs())
 def test_random_programs_agree_with_the_plain_gradient_and_finite_differences(
-        write_function, always_in_place, text):
+        write_function, text):
     f = write_function(text)
     wrt = (0, 1, 2)
     plain = sourcegrad.grad(f, wrt=wrt, optimize=False)(*[np.copy(a) for a in ARGS])

@@ -21,6 +21,7 @@ from . import (  # noqa: F401
     shapes,
     special,
 )
+from . import table as _table
 from .coverage import known_unsupported, unsupported_message
 from .table import (
     ATTRIBUTES,
@@ -35,8 +36,11 @@ from .table import (
     lookup,
     method,
     nondiff,
+    refuses_varied,
 )
 
 __all__ = ["ATTRIBUTES", "METHODS", "NONDIFF", "RULES", "Rule", "RuleError", "attribute",
            "defvjp", "is_nondiff", "known_unsupported", "lookup", "method", "nondiff",
-           "unsupported_message"]
+           "refuses_varied", "unsupported_message"]
+
+_table._CHECK = True  # user rules are checked when registered

@@ -15,7 +15,7 @@ import math
 import gast
 import numpy as np
 
-from ..runtime import cast_like, log_or_zero, tie_share
+from ..runtime import cast_like, fpow, log_or_zero, ratio, tie_share
 from .table import defvjp
 
 # -- arithmetic ---------------------------------------------------------------------------------
@@ -44,12 +44,12 @@ def divide(g, ans, x, y):
 @defvjp(np.power, gast.Pow, pow, broadcast=True,
         notes="d/dy uses log(x): defined for x > 0, taken as 0 where x <= 0")
 def power(g, ans, x, y):
-    return g * y * x ** (y - 1), g * ans * log_or_zero(x)
+    return g * y * fpow(x, y - 1), g * ans * log_or_zero(x)
 
 
 @defvjp(math.pow, notes="d/dy uses log(x): defined for x > 0, taken as 0 where x <= 0")
 def power_scalar(g, ans, x, y):
-    return g * y * x ** (y - 1), g * ans * log_or_zero(x)
+    return g * y * fpow(x, y - 1), g * ans * log_or_zero(x)
 
 
 @defvjp(np.float_power, broadcast=True,
@@ -69,12 +69,14 @@ def fmod(g, ans, x, y):
     return g, -g * np.trunc(np.true_divide(x, y))
 
 
-@defvjp(np.copysign, broadcast=True, notes="no gradient in the sign source y")
+@defvjp(np.copysign, broadcast=True, notes="no gradient in the sign source y",
+        zero={"x2": "only its sign matters, which is constant almost everywhere"})
 def copysign(g, ans, x1, x2):
     return g * np.sign(x1) * np.sign(ans), None
 
 
-@defvjp(np.ldexp, broadcast=True, notes="x1 * 2**x2 with integer x2: no gradient in x2")
+@defvjp(np.ldexp, broadcast=True, notes="x1 * 2**x2 with integer x2: no gradient in x2",
+        static={"x2": "an integer exponent"})
 def ldexp(g, ans, x1, x2):
     return np.ldexp(g, x2), None
 
@@ -112,17 +114,24 @@ def where(g, ans, condition, x, y):
 
 
 @defvjp(np.clip, broadcast=True,
-        notes="no gradient where a is clipped; a value on a bound passes it; None bounds allowed")
+        notes="where a is clipped the gradient goes to the bound; a value on a bound passes it")
 def clip(g, ans, a, a_min=None, a_max=None, out=None, min=None, max=None):
-    return g * (ans == a)
+    # a < ans exactly where a was raised to the lower bound, a > ans where lowered to the upper
+    return g * (ans == a), g * (a < ans), g * (a > ans), None, g * (a < ans), g * (a > ans)
 
 
 # -- two-argument transcendental functions ------------------------------------------------------
 
 
-@defvjp(np.arctan2, math.atan2, broadcast=True, notes="undefined at x1 == x2 == 0")
+@defvjp(np.arctan2, broadcast=True, notes="undefined at x1 == x2 == 0")
 def arctan2(g, ans, x1, x2):
     scale = g / (x1 * x1 + x2 * x2)
+    return scale * x2, -scale * x1
+
+
+@defvjp(math.atan2, notes="undefined at x1 == x2 == 0")
+def arctan2_scalar(g, ans, x1, x2):
+    scale = ratio(g, x1 * x1 + x2 * x2)
     return scale * x2, -scale * x1
 
 
@@ -133,7 +142,7 @@ def hypot(g, ans, x1, x2):
 
 @defvjp(math.hypot, notes="any number of coordinates; undefined at the origin")
 def hypot_scalar(g, ans, *coordinates):
-    return tuple(g * c / ans for c in coordinates)
+    return tuple(ratio(g * c, ans) for c in coordinates)
 
 
 @defvjp(np.logaddexp, broadcast=True)

@@ -36,7 +36,7 @@ LEFT_OUT = {
     **{f"np.{n}": _MUTATES for n in ("copyto", "fill_diagonal", "place", "put",
                                      "put_along_axis", "putmask")},
     **{f"np.{n}": _ORDER for n in ("median", "nanmedian", "percentile", "nanpercentile",
-                                   "quantile", "nanquantile", "partition")},
+                                   "quantile", "nanquantile")},
     **{f"np.{n}": _SETS for n in ("unique", "unique_all", "unique_counts", "unique_inverse",
                                   "unique_values", "intersect1d", "union1d", "setdiff1d",
                                   "setxor1d", "trim_zeros", "extract", "compress")},

@@ -11,7 +11,7 @@ import math
 import gast
 import numpy as np
 
-from ..runtime import cast_like
+from ..runtime import cast_like, ratio
 from ._compat import available
 from .table import defvjp
 
@@ -38,14 +38,24 @@ def square(g, ans, x):
     return g * 2 * x
 
 
-@defvjp(np.sqrt, math.sqrt, notes="undefined (inf) at x == 0")
+@defvjp(np.sqrt, notes="undefined (inf) at x == 0")
 def sqrt(g, ans, x):
     return g / (2 * ans)
 
 
-@defvjp(np.cbrt, *available(math, "cbrt"), notes="undefined (inf) at x == 0")
+@defvjp(math.sqrt, notes="undefined (inf) at x == 0")
+def sqrt_scalar(g, ans, x):
+    return ratio(g, 2 * ans)
+
+
+@defvjp(np.cbrt, notes="undefined (inf) at x == 0")
 def cbrt(g, ans, x):
     return g / (3 * ans * ans)
+
+
+@defvjp(*available(math, "cbrt"), notes="undefined (inf) at x == 0")
+def cbrt_scalar(g, ans, x):
+    return ratio(g, 3 * ans * ans)
 
 
 @defvjp(np.reciprocal)
@@ -131,7 +141,7 @@ def arcsin(g, ans, x):
 
 @defvjp(math.asin, notes="undefined at |x| == 1")
 def arcsin_scalar(g, ans, x):
-    return g / math.sqrt(1 - x * x)
+    return ratio(g, math.sqrt(1 - x * x))
 
 
 @defvjp(np.arccos, notes="undefined at |x| == 1")
@@ -141,7 +151,7 @@ def arccos(g, ans, x):
 
 @defvjp(math.acos, notes="undefined at |x| == 1")
 def arccos_scalar(g, ans, x):
-    return -g / math.sqrt(1 - x * x)
+    return ratio(-g, math.sqrt(1 - x * x))
 
 
 @defvjp(np.arctan, math.atan)
@@ -210,7 +220,7 @@ def arccosh(g, ans, x):
 
 @defvjp(math.acosh, notes="defined for x > 1")
 def arccosh_scalar(g, ans, x):
-    return g / math.sqrt(x * x - 1)
+    return ratio(g, math.sqrt(x * x - 1))
 
 
 @defvjp(np.arctanh, math.atanh, notes="defined for |x| < 1")
@@ -239,9 +249,10 @@ def real(g, ans, val):
     return g
 
 
-@defvjp(np.nan_to_num, notes="no gradient where x is NaN or infinite")
+@defvjp(np.nan_to_num, broadcast=True,
+        notes="no gradient in x where it is NaN or infinite; there it goes to the replacement")
 def nan_to_num(g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
-    return g * np.isfinite(x)
+    return g * np.isfinite(x), None, g * np.isnan(x), g * np.isposinf(x), g * np.isneginf(x)
 
 
 @defvjp(np.asarray, np.asanyarray, np.ascontiguousarray, np.asfortranarray,

@@ -43,7 +43,7 @@ def det(g, ans, a):
     return det_adjoint(g, ans, a)
 
 
-@defvjp(np.linalg.slogdet, notes="g = (g_sign, g_logabsdet); the sign has no gradient")
+@defvjp(np.linalg.slogdet, returns="sequence", notes="g = (g_sign, g_logabsdet); the sign has no gradient")
 def slogdet(g, ans, a):
     return slogdet_adjoint(g, a)
 
@@ -60,14 +60,15 @@ def cholesky(g, ans, a, upper=False):
     return cholesky_adjoint(g, ans, upper)
 
 
-@defvjp(np.linalg.qr,
+@defvjp(np.linalg.qr, returns=lambda known: "array" if known.get("mode") == "r" else
+        "sequence" if "mode" in known else None,
         notes="dA = (gQ + Q copyltu(M)) R^-T with M = R gR^T - gQ^T Q; mode 'reduced' (or 'r', "
               "or 'complete' when square), rows >= columns")
 def qr(g, ans, a, mode="reduced"):
     return qr_adjoint(g, ans, a, mode)
 
 
-@defvjp(np.linalg.eigh,
+@defvjp(np.linalg.eigh, returns="sequence",
         notes="dA = sym(V (diag(gw) + F * (V^T gV)) V^T), F_ij = 1 / (w_j - w_i); eigenvector "
               "gradients undefined (inf/NaN) for repeated eigenvalues")
 def eigh(g, ans, a, UPLO="L"):
@@ -79,7 +80,8 @@ def eigvalsh(g, ans, a, UPLO="L"):
     return eigvalsh_adjoint(g, a, UPLO)
 
 
-@defvjp(np.linalg.svd,
+@defvjp(np.linalg.svd, returns=lambda known: None if "compute_uv" not in known else
+        "sequence" if known["compute_uv"] else "array",
         notes="dA = U (diag(gS) + [F * (U^T gU - gU^T U)] S + S [F * (V^T gV - gV^T V)]) V^T "
               "+ projections of gU, gV off the spans of U, V; F_ij = 1 / (s_j^2 - s_i^2); "
               "full_matrices=True only for square input (or unused extra vectors); singular "
@@ -100,7 +102,7 @@ def pinv(g, ans, a, rcond=None, hermitian=False, rtol=None):
     return pinv_adjoint(g, ans, a)
 
 
-@defvjp(np.linalg.lstsq,
+@defvjp(np.linalg.lstsq, returns="sequence",
         notes="full-rank a; g = (g_x, g_residuals, g_rank, g_s); rank has no gradient")
 def lstsq(g, ans, a, b, rcond=None):
     return lstsq_adjoint(g, ans, a, b, rcond, wrt=0), lstsq_adjoint(g, ans, a, b, rcond, wrt=1)

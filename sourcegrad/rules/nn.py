@@ -132,7 +132,8 @@ def bce_logits_dtarget(x, pos_weight):
     return -x - (pos_weight - 1) * log_sigmoid(x)
 
 
-@defvjp(binary_cross_entropy_with_logits)
+@defvjp(binary_cross_entropy_with_logits,
+        unsupported={"weight": "weights are data here", "pos_weight": "weights are data here"})
 def binary_cross_entropy_with_logits_rule(g, ans, input, target, weight=None, pos_weight=None,
                                           reduction="mean"):
     scale = reduction_scale(np.shape(input), reduction)
@@ -195,7 +196,7 @@ def nll_adjoint(g, shape, target, weight, ignore_index, reduction):
     return -g * mask.astype(np.result_type(g))
 
 
-@defvjp(nll_loss)
+@defvjp(nll_loss, unsupported={"weight": "class weights are data here"})
 def nll_loss_rule(g, ans, input, target, weight=None, ignore_index=-100, reduction="mean"):
     return nll_adjoint(g, np.shape(input), target, weight, ignore_index, reduction), None
 

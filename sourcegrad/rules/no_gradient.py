@@ -27,14 +27,19 @@ nondiff(
     reason="shape, type or layout query",
 )
 nondiff(
-    *available(np, "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",
-               "full_like", "eye", "identity", "tri", "arange", "linspace", "logspace",
-               "geomspace", "indices", "diag_indices", "diag_indices_from", "tril_indices",
-               "tril_indices_from", "triu_indices", "triu_indices_from", "mask_indices", "ix_",
-               "fromfunction", "frombuffer", "fromiter", "fromstring", "fromfile", "fromregex",
-               "loadtxt", "genfromtxt", "load", "bartlett", "blackman", "hamming", "hanning",
-               "kaiser", "fft.fftfreq", "fft.rfftfreq"),
-    reason="constructor: the values do not depend on differentiated inputs",
+    *available(np, "zeros", "ones", "empty", "zeros_like", "ones_like", "empty_like",
+               "eye", "identity", "tri", "indices", "diag_indices", "diag_indices_from",
+               "tril_indices", "tril_indices_from", "triu_indices", "triu_indices_from",
+               "mask_indices", "ix_", "bartlett", "blackman", "hamming", "hanning", "kaiser"),
+    reason="constructor from shapes and counts: the values do not depend on the arguments' "
+           "values",
+)
+nondiff(
+    *available(np, "arange", "fft.fftfreq", "fft.rfftfreq", "fromfunction", "frombuffer", "fromiter", "fromstring", "fromfile", "fromregex",
+               "loadtxt", "genfromtxt", "load"),
+    reason="constructor whose values come from its arguments without a rule (a "
+           "differentiated argument there is refused)",
+    refuse_varied=True,
 )
 nondiff(
     *available(np, "argmax", "argmin", "nanargmax", "nanargmin", "argsort", "argpartition",
@@ -72,7 +77,9 @@ nondiff(
       if not name.startswith("_") and callable(getattr(np.random, name))
       and not isinstance(getattr(np.random, name), type)
       and hasattr(getattr(np.random, name), "__name__")],
-    reason="random numbers are constants of the computation",
+    reason="random numbers are constants of the computation (a differentiated parameter of "
+           "the distribution is refused: write loc + scale * np.random.standard_normal(...))",
+    refuse_varied=True,
 )
 
 # -- ndarray methods: ``x.name(...)`` means ``primitive(x, ...)`` ----------------------------------

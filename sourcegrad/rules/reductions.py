@@ -20,6 +20,8 @@ from ..runtime import (
     prod_adjoint,
     reduced_count,
     trapezoid_adjoint,
+    trapezoid_points_adjoint,
+    trapezoid_spacing_adjoint,
     var_adjoint,
 )
 from ._compat import available
@@ -28,7 +30,8 @@ from .table import defvjp
 
 @defvjp(np.sum)
 def sum_(g, ans, a, axis=None, dtype=None, out=None, keepdims=False, initial=0, where=True):
-    return mask_mul(expand_to(g, a, axis, keepdims), where)
+    return (mask_mul(expand_to(g, a, axis, keepdims), where), None, None, None, None,
+            np.sum(g))
 
 
 @defvjp(np.mean)
@@ -111,10 +114,12 @@ if hasattr(np, "cumulative_sum"):  # numpy >= 2.1
 
 @defvjp(np.diff)
 def diff(g, ans, a, n=1, axis=-1, prepend=None, append=None):
-    return diff_adjoint(g, a, n, axis, prepend, append)
+    parts = diff_adjoint(g, a, n, axis, prepend, append, parts=True)
+    return parts[1], None, None, parts[0], parts[2]
 
 
 @defvjp(*available(np, "trapezoid", "trapz")[:1],
-        notes="gradient in y only (not in the sample points x)")
+        notes="in y, in the sample points x, and in the spacing dx")
 def trapezoid(g, ans, y, x=None, dx=1.0, axis=-1):
-    return trapezoid_adjoint(g, y, x, dx, axis)
+    return (trapezoid_adjoint(g, y, x, dx, axis), trapezoid_points_adjoint(g, y, x, axis),
+            trapezoid_spacing_adjoint(g, y, x, dx, axis))

@@ -71,27 +71,27 @@ def append(g, ans, arr, values, axis=None):
 # -- one array in, a tuple out ------------------------------------------------------------------
 
 
-@defvjp(np.split, np.array_split, notes="g is a tuple, None for pieces without adjoint")
+@defvjp(np.split, np.array_split, returns="sequence", notes="g is a tuple, None for pieces without adjoint")
 def split(g, ans, ary, indices_or_sections, axis=0):
     return unsplit(g, ans, axis)
 
 
-@defvjp(np.hsplit)
+@defvjp(np.hsplit, returns="sequence")
 def hsplit(g, ans, ary, indices_or_sections):
     return unsplit(g, ans, min(np.ndim(ary) - 1, 1))
 
 
-@defvjp(np.vsplit)
+@defvjp(np.vsplit, returns="sequence")
 def vsplit(g, ans, ary, indices_or_sections):
     return unsplit(g, ans, 0)
 
 
-@defvjp(np.dsplit)
+@defvjp(np.dsplit, returns="sequence")
 def dsplit(g, ans, ary, indices_or_sections):
     return unsplit(g, ans, 2)
 
 
-@defvjp(*available(np, "unstack"))
+@defvjp(*available(np, "unstack"), returns="sequence")
 def unstack(g, ans, x, axis=0):
     return unstack_adjoint(g, ans, axis)
 
@@ -99,16 +99,17 @@ def unstack(g, ans, x, axis=0):
 # -- variadic ---------------------------------------------------------------------------------
 
 
-@defvjp(np.atleast_1d, np.atleast_2d, np.atleast_3d, notes="one adjoint per argument")
+@defvjp(np.atleast_1d, np.atleast_2d, np.atleast_3d, notes="one adjoint per argument",
+        returns=lambda known: "sequence" if len(known.get("arys", ())) != 1 else "array")
 def atleast_nd(g, ans, *arys):
     return atleast_adjoint(g, ans, arys)
 
 
-@defvjp(np.broadcast_arrays, notes="each output's adjoint is summed back to its input")
+@defvjp(np.broadcast_arrays, returns="sequence", notes="each output's adjoint is summed back to its input")
 def broadcast_arrays(g, ans, *args, subok=False):
     return broadcast_arrays_adjoint(g, ans, args)
 
 
-@defvjp(np.meshgrid, notes="each grid's adjoint summed back onto its vector")
+@defvjp(np.meshgrid, returns="sequence", notes="each grid's adjoint summed back onto its vector")
 def meshgrid(g, ans, *xi, copy=True, sparse=False, indexing="xy"):
     return meshgrid_adjoint(g, ans, xi, indexing)

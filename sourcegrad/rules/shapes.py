@@ -10,9 +10,15 @@ import numpy as np
 
 from ..runtime import cast_like, inverse_permutation, reshape_order, unbroadcast
 from ..runtime_arrays import (
+    geomspace_adjoint,
+    linspace_adjoint,
+    logspace_adjoint,
     diag_adjoint,
     diagonal_adjoint,
     pad_adjoint,
+    pad_constant_adjoint,
+    partition_adjoint,
+    resize_adjoint,
     polyval_adjoint,
     repeat_adjoint,
     sort_adjoint,
@@ -107,6 +113,17 @@ def sort(g, ans, a, axis=-1, kind=None, order=None, stable=None):
     return sort_adjoint(g, a, axis)
 
 
+@defvjp(np.partition, notes="g follows the partitioning permutation",
+        static={"kth": "element positions"})
+def partition(g, ans, a, kth, axis=-1, kind="introselect", order=None):
+    return partition_adjoint(g, a, kth, axis)
+
+
+@defvjp(np.resize, notes="each element gets the sum of g over its cyclic copies")
+def resize(g, ans, a, new_shape):
+    return resize_adjoint(g, a)
+
+
 # -- copying elements -----------------------------------------------------------------------------
 
 
@@ -125,9 +142,11 @@ def repeat(g, ans, a, repeats, axis=None):
     return repeat_adjoint(g, a, repeats, axis)
 
 
-@defvjp(np.pad, notes="modes that copy elements: constant, edge, reflect, symmetric, wrap")
+@defvjp(np.pad, notes="modes that copy elements: constant, edge, reflect, symmetric, wrap; "
+        "and the constant values")
 def pad(g, ans, array, pad_width, mode="constant", constant_values=0, reflect_type="even"):
-    return pad_adjoint(g, array, pad_width, mode, reflect_type)
+    return (pad_adjoint(g, array, pad_width, mode, reflect_type), None, None,
+            pad_constant_adjoint(g, array, pad_width, constant_values))
 
 
 @defvjp(np.take, notes="repeated indices add up")
@@ -196,7 +215,8 @@ def ifftshift(g, ans, x, axes=None):
     return np.fft.fftshift(g, axes)
 
 
-@defvjp(np.bincount, notes="gradient in the weights only")
+@defvjp(np.bincount, notes="gradient in the weights only",
+        static={"x": "integer bin indices"})
 def bincount(g, ans, x, weights=None, minlength=0):
     return None, cast_like(np.take(g, x), weights)
 
@@ -204,3 +224,40 @@ def bincount(g, ans, x, weights=None, minlength=0):
 @defvjp(np.polyval, notes="both the coefficients and the points")
 def polyval(g, ans, p, x):
     return polyval_adjoint(g, p, x, wrt=0), polyval_adjoint(g, p, x, wrt=1)
+
+
+# -- constructors whose values come from their arguments -------------------------------------
+
+
+@defvjp(np.full, broadcast=True, notes="the fill value gets the sum of g")
+def full(g, ans, shape, fill_value, dtype=None, order="C", like=None, device=None):
+    return None, g
+
+
+@defvjp(np.full_like, broadcast=True, zero={"a": "only its shape and dtype are used"},
+        notes="the fill value gets the sum of g")
+def full_like(g, ans, a, fill_value, dtype=None, order="K", subok=True, shape=None,
+              device=None):
+    return None, g
+
+
+@defvjp(np.linspace, notes="start and stop; retstep's step too",
+        returns=lambda known: "sequence" if known.get("retstep") else "array",
+        static={"endpoint": "a flag", "retstep": "a flag", "device": "a device"})
+def linspace(g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0,
+             device=None):
+    return (linspace_adjoint(g, start, stop, num, endpoint, retstep, axis, wrt=0),
+            linspace_adjoint(g, start, stop, num, endpoint, retstep, axis, wrt=1))
+
+
+@defvjp(np.logspace, notes="start, stop and base", static={"endpoint": "a flag"})
+def logspace(g, ans, start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    return (logspace_adjoint(g, ans, start, stop, num, endpoint, base, axis, wrt=0),
+            logspace_adjoint(g, ans, start, stop, num, endpoint, base, axis, wrt=1), None,
+            None, logspace_adjoint(g, ans, start, stop, num, endpoint, base, axis, wrt=2))
+
+
+@defvjp(np.geomspace, notes="start and stop", static={"endpoint": "a flag"})
+def geomspace(g, ans, start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    return (geomspace_adjoint(g, ans, start, stop, num, endpoint, axis, wrt=0),
+            geomspace_adjoint(g, ans, start, stop, num, endpoint, axis, wrt=1))

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from ..runtime import cast_like, expand_to
+from ..runtime import cast_like, expand_to, unbroadcast
 from .table import defvjp
 
 try:
@@ -81,10 +81,12 @@ if special is not None:
     def entr(g, ans, x):
         return -g * (np.log(x) + 1)
 
-    @defvjp(special.logsumexp, notes="gradient in a (not in the scale b); no return_sign")
+    @defvjp(special.logsumexp, notes="in a and in the scale b; no return_sign")
     def logsumexp(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
         weights = np.exp(a - expand_to(ans, a, axis, keepdims))
-        return expand_to(g, a, axis, keepdims) * (weights if b is None else weights * b)
+        spread = expand_to(g, a, axis, keepdims)
+        return (spread * (weights if b is None else weights * b), None,
+                unbroadcast(spread * weights, b))
 
     @defvjp(special.softmax, notes="s (g - sum(g s))")
     def softmax(g, ans, x, axis=None):

@@ -1,0 +1,119 @@
+"""Whole gradient functions from a function's IR: ``grad_f`` (the forward sweep, then the
+backward sweep, in one function) and, for a user helper that a differentiated function calls,
+the split pair ``forward_h`` (returns the value and a *tape*: the forward values the backward
+sweep reads) and ``backward_h(g, tape)`` (returns the adjoints of the active parameters)."""
+from __future__ import annotations
+
+from .. import runtime
+from ..ir import walk
+from ..ir.build import Builder
+from ..ir.core import Block, Const, Function, Op, Var
+from .activity import Activity
+from .reverse import Reverse
+from .transport import transport
+
+
+def refuse_inactive_flows(activity, info) -> None:
+    """Stop, at the user's line, where a derivative would have to flow through something that
+    has none (an unsupported parameter, a function without a rule, ...)."""
+    for op, reason in activity.refusals():
+        origin = op.origin
+        what = _describe(op)
+        raise origin.error(f"cannot differentiate through {what}: {reason.splitlines()[0]}",
+                           _hint(reason))
+
+
+def _describe(op) -> str:
+    if op.kind == "call" and op.method:
+        return f".{op.method.lstrip('.')}()"
+    if isinstance(op.fn, str):
+        return f"{op.fn}()"
+    if op.kind == "call" and op.prim is not None:
+        return f"{getattr(op.prim, '__name__', op.prim)}()"
+    return {"opaque": "this expression", "getattr": f"the attribute .{op.prim}",
+            "binop": "this operator", "unary": "this operator"}.get(op.kind, op.kind)
+
+
+def _hint(reason: str) -> str:
+    lines = reason.splitlines()
+    if len(lines) > 1:
+        return "\n".join(lines[1:]).strip()
+    return ("Use operations that have gradient rules, or register a rule with "
+            "sourcegrad.extend.defvjp.")
+
+
+class Gradient:
+    """Builds the gradient IR of one function for ``wrt`` (parameter Vars)."""
+
+    def __init__(self, primal: Function, wrt: list, kinds: dict, splitter=None):
+        self.primal = primal
+        self.wrt = wrt
+        self.kinds = kinds
+        self.activity = Activity(primal, wrt)
+        refuse_inactive_flows(self.activity, primal.info)
+        self.reverse = Reverse(primal, self.activity, kinds, splitter)
+
+    def grad_function(self, name: str, with_value: bool, single: bool) -> Function:
+        primal = self.primal
+        out = primal.body.yields[0]
+        prologue = Builder()
+        for p in self.wrt:
+            prologue.op("call", runtime.check_numeric, [Const(p.hint), p], hint="check",
+                        outs=0, pure=False)
+        check = Builder()
+        check.op("call", runtime.check_scalar, [out], hint="check", outs=0, pure=False)
+        backward = self.reverse.run({out: Const(1.0)} if self.activity.active(out) else {})
+        self.reverse.adj.builder = Builder(backward)
+        results = [self._gradient_of(p, backward) for p in self.wrt]
+        share = transport(primal, self.reverse.mirrors)
+        b = Builder(backward)
+        result = results[0] if single else b.op("tuple", None, results, hint="gradients")
+        if with_value:
+            result = b.op("tuple", None, [out, result], hint="value_and_gradient")
+        stmts = prologue.block.stmts + primal.body.stmts + check.block.stmts + backward.stmts
+        return Function(name, list(primal.params), Block(stmts, [result]),
+                        signature=primal.signature, info=primal.info, share=share)
+
+    def _gradient_of(self, p, backward) -> Var:
+        d = self.reverse.adj.atom(p)
+        return Builder(backward).call(runtime.as_gradient, [d if d is not None else Const(None),
+                                                            p], hint="d" + p.hint)
+
+    def split_functions(self, names: tuple) -> tuple[Function, Function]:
+        """``(forward_h, backward_h)``: the helper's value and tape; the adjoints of ``wrt``."""
+        primal = self.primal
+        out = primal.body.yields[0]
+        g = Var("g")
+        backward = self.reverse.run({out: g} if self.activity.active(out) else {})
+        self.reverse.adj.builder = Builder(backward)
+        results = []
+        for p in self.wrt:
+            d = self.reverse.adj.atom(p)
+            results.append(d if d is not None else
+                           Builder(backward).call(_zero_adjoint(), [p], hint="d" + p.hint))
+        share = transport(primal, self.reverse.mirrors)
+        inside = walk.defined_in(primal.body) | set(primal.params)
+        needed = [v for v in walk.free_vars(Block(backward.stmts, results)) if v in inside]
+        tape_value = Var("tape")
+        forward_body = Block(primal.body.stmts + [Op([tape_value], "tuple", None, needed)],
+                             [out, tape_value])
+        forward = Function(names[0], list(primal.params), forward_body,
+                           signature=primal.signature, info=primal.info)
+        forward.share = [pair for pair in share if all(v in inside for v in pair)]
+        tape = Var("tape")
+        unpacked = [Var(v.hint, v.user) for v in needed]
+        mapping = dict(zip(needed, unpacked))
+        body = Block(([Op(unpacked, "unpack", None, [tape])] if needed else []) +
+                     backward.stmts, results)
+        walk.substitute(body, mapping)
+        tuple_out = Var("adjoints")
+        body.stmts.append(Op([tuple_out], "tuple", None, list(body.yields)))
+        body.yields = [tuple_out]
+        backward_fn = Function(names[1], [g, tape], body, signature=None, info=primal.info,
+                               share=[(mapping.get(a, a), mapping.get(b, b)) for a, b in share])
+        return forward, backward_fn
+
+
+def _zero_adjoint():
+    from ..runtime_adjoints import zero_adjoint
+    return zero_adjoint

@@ -1,0 +1,125 @@
+"""The generated module's text: each unit's functions inside a ``bind_<name>(helpers...)``
+factory whose parameters are the runtime objects the code calls by a name of its own.
+
+Order matters: first every object the functions need a name for is named (the user's own name
+when it means the same object -- ``np`` -- else a fresh helper name), then the values are named
+around those (``ir/names.py``), then the in-place decisions (``ir/alias.py``) and the printer.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import keyword
+import re
+
+import gast
+
+from ..ir import walk
+from ..ir.alias import in_place
+from ..ir.core import Op, Ref
+from ..ir.names import assign_names, free_names
+from ..ir.printer import Printer, constant
+
+
+class Binder:
+    """Names for runtime objects: the user's global name when it means the same object,
+    otherwise a fresh name passed into the factory."""
+
+    def __init__(self, user_globals: dict, taken: set):
+        self.globals = user_globals
+        self.taken = set(taken)
+        self.helpers: dict = {}  # name -> object (factory parameters)
+        self._names: dict = {}  # id(object) -> name
+
+    def name_for(self, obj, preferred: str) -> str:
+        known = self._names.get(id(obj))
+        if known is not None:
+            return known
+        preferred = _identifier(preferred)
+        if preferred not in self.taken and self.globals.get(preferred, _MISSING) is obj:
+            name = preferred  # the user's code already calls it that
+        elif preferred not in self.taken and preferred not in self.globals and \
+                getattr(builtins, preferred, _MISSING) is obj:
+            name = preferred
+        else:
+            name = self._fresh(preferred)
+            self.helpers[name] = obj
+        self._names[id(obj)] = name
+        self.taken.add(name)
+        return name
+
+    def _fresh(self, base: str) -> str:
+        stem = re.sub(r"_\d+$", "", base) or base
+        for name in [base] + [f"{stem}_{i}" for i in range(1, 10_000)]:
+            if name not in self.taken and name not in self.globals and \
+                    not keyword.iskeyword(name) and not hasattr(builtins, name):
+                return name
+        raise RuntimeError("no free name")
+
+
+_MISSING = object()
+
+
+def _identifier(text: str) -> str:
+    text = re.sub(r"\W", "_", text).strip("_") or "helper"
+    return "_" + text if text[0].isdigit() else text
+
+
+def name_objects(function, binder: Binder) -> None:
+    """Name every object ``function`` refers to (before its values are named)."""
+    for stmt in walk.statements(function.body):
+        if stmt.__class__ is Op:
+            if stmt.kind in ("call", "user") and stmt.fn is None and stmt.prim is not None and \
+                    not (stmt.method and stmt.prim is not None):
+                binder.name_for(stmt.prim, getattr(stmt.prim, "__name__", "function"))
+    for atom in walk.all_reads(function.body):
+        if atom.__class__ is Ref:
+            binder.name_for(atom.obj, atom.hint)
+
+
+def function_text(function, binder: Binder, kinds=None, comments=True,
+                  params=None) -> str:
+    """The text of one function (indented to sit inside its factory)."""
+    name_objects(function, binder)
+    writes = in_place(function, kinds)
+    reserved = free_names(function) | set(binder.taken)
+    printer = Printer({}, binder.name_for, writes, comments)
+    printer.find_inlined(function.body)
+    printer.names = assign_names(function, writes, reserved - {p.hint for p in function.params},
+                                 printer.inlined)
+    signature = _signature(function, params)
+    text = printer.function(function, signature)
+    return text
+
+
+def _signature(function, params) -> ast.arguments:
+    if function.signature is not None:
+        args = gast.gast_to_ast(_strip(function.signature))
+        return args
+    return ast.arguments(posonlyargs=[], args=[ast.arg(p.hint) for p in function.params],
+                         vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+
+
+def _strip(args):
+    """The user's parameters without annotations (defaults kept: they are only shown)."""
+    import copy
+    args = copy.deepcopy(args)
+    for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
+        if a is not None:
+            a.annotation = None
+    return args
+
+
+def factory_text(factory: str, functions: list, binder: Binder) -> str:
+    """``def factory(helpers): <functions>; return (functions...)``."""
+    body = "\n".join(_indent(text) for text in functions)
+    names = ", ".join(f.split("(", 1)[0].split()[-1] for f in functions)
+    params = ", ".join(binder.helpers)
+    return (f"def {factory}({params}):\n\n{body}\n    return ({names},)\n")
+
+
+def _indent(text: str) -> str:
+    return "\n".join(("    " + line) if line else line for line in text.splitlines()) + "\n"
+
+
+__all__ = ["Binder", "constant", "factory_text", "function_text", "name_objects"]

@@ -1,0 +1,1 @@
+"""Optimizations over the IR: each a general rewrite, correct for every program it matches."""
