@@ -211,7 +211,16 @@ class Program:
         active = tuple(n for n, a in by_param.items() if rev.act.active(a))
         kinds = tuple(sorted((n, rev.kinds.get(a) or "array") for n, a in by_param.items()
                              if a.__class__ is Var))
-        forward_ref, backward_ref = self.split(helper, active, kinds)
+        try:
+            forward_ref, backward_ref = self.split(helper, active, kinds)
+        except TransformError as exc:
+            if exc.location is not None:
+                raise
+            name = getattr(helper, "__name__", "the function")
+            raise op.origin.error(
+                f"cannot differentiate through {name}(): {exc.message}",
+                f"Give {name} a gradient rule with sourcegrad.extend.defvjp, or define it "
+                "in a file so its source can be read.") from None
         g = rev.adj.atom(op.outs[0])
         tape = Var("tape")
         op.kind, op.prim, op.fn, op.binding = "call", forward_ref, None, None

@@ -198,6 +198,8 @@ def witness(x):
         return kind(0)
     if kind is list or kind is tuple:
         return range(len(x))
+    if isinstance(x, np.generic):
+        return kind(0)
     return x
 
 

@@ -9,6 +9,8 @@ import numpy as np
 
 from .runtime import subscript_adjoint, unbroadcast
 
+_ndarray = np.ndarray
+
 
 def sequence(items):
     """What a ``for`` loop iterates over, as something indexable (arrays and lists stay)."""
@@ -96,45 +98,57 @@ def saved_region(x, index):
 
 
 class ShapeStack:
-    """A stack of shapes, run-length encoded: a loop whose shapes never change saves one entry.
+    """A stack of *witnesses*, run-length encoded: values the backward sweep reads only for
+    their type, shape and dtype (``unbroadcast(g, x)``) are saved here instead of on a value
+    stack. ``pop()`` returns a stand-in with those (``runtime_adjoints.witness``), shared by a
+    whole run, so a loop whose shapes never change keeps one entry however long it runs. The
+    top run is kept in slots, not in the list: a push or pop in a steady loop is a compare and
+    an add."""
 
-    Values that the backward sweep needs only for their shape (to undo broadcasting) are saved
-    here instead of on a value stack. ``pop()`` returns the shape tuple itself, which the shape
-    readers (``unbroadcast``, ``expand_to``) accept in place of the value. The top run is kept
-    in two slots, not in the list: a push or pop in a steady loop is a compare and an add.
-    """
-
-    __slots__ = ("count", "older", "shape")
+    __slots__ = ("count", "key", "older", "witness")
 
     def __init__(self):
-        self.older = []  # (shape, count) runs below the top one
-        self.shape = None
+        self.older = []  # (key, witness, count) runs below the top one
+        self.key = None
+        self.witness = None
         self.count = 0
 
     def append(self, value):
-        shape = getattr(value, "shape", ())
-        if shape == self.shape:
+        kind = type(value)
+        if kind is _ndarray:
+            key = (value.shape, value.dtype)
+        elif kind is list or kind is tuple or kind is range:
+            key = (range, len(value))
+        else:
+            key = kind
+        if key == self.key and self.count:
             self.count += 1
             return
         if self.count:
-            self.older.append((self.shape, self.count))
-        self.shape, self.count = shape, 1
+            self.older.append((self.key, self.witness, self.count))
+        self.key, self.witness, self.count = key, _witness(value), 1
 
     def pop(self):
-        shape = self.shape
+        witness = self.witness
         self.count -= 1
         if not self.count and self.older:
-            self.shape, self.count = self.older.pop()
-        return shape
+            self.key, self.witness, self.count = self.older.pop()
+        return witness
 
     @property
     def runs(self):
-        """The [shape, count] runs, bottom first (what the stack holds)."""
-        top = [[self.shape, self.count]] if self.count else []
-        return [list(run) for run in self.older] + top
+        """The [key, count] runs, bottom first (what the stack holds)."""
+        top = [[self.key, self.count]] if self.count else []
+        return [[key, count] for key, _, count in self.older] + top
 
     def __len__(self):
-        return self.count + sum(count for _, count in self.older)
+        return self.count + sum(count for _, _, count in self.older)
+
+
+def _witness(value):
+    from .runtime_adjoints import witness
+    return witness(value)
+
 
 
 def adjoint_item(adjoint, x, index):

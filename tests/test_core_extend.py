@@ -113,8 +113,14 @@ def test_rule_with_a_prelude_and_two_inputs_with_broadcasting(restore_rules):
     assert gx.shape == (3, 2) and gb.shape == (2,)
 
 
-def test_none_declares_an_input_without_gradient(restore_rules):
-    @defvjp(add_bias, broadcast=True)
+def test_an_input_without_gradient_needs_a_reason(restore_rules):
+    # a bare None would be a silent zero: refused when the rule is registered
+    with pytest.raises(RuleError, match="returns no gradient for its parameter 'b'"):
+        @defvjp(add_bias, broadcast=True)
+        def add_bias_rule(g, ans, x, b):
+            return g, None
+
+    @defvjp(add_bias, broadcast=True, zero={"b": "the bias is held fixed in this test"})
     def add_bias_rule(g, ans, x, b):
         return g, None
 
@@ -124,6 +130,19 @@ def test_none_declares_an_input_without_gradient(restore_rules):
     gx, gb = sourcegrad.grad(model, wrt=(0, 1))(X, 0.5)
     np.testing.assert_allclose(gx, 2 * (X + 0.5), rtol=1e-12)
     assert gb == 0.0 and type(gb) is float
+
+
+def test_an_unsupported_input_is_refused_where_it_is_differentiated(restore_rules):
+    @defvjp(add_bias, broadcast=True, unsupported={"b": "not derived yet"})
+    def add_bias_rule(g, ans, x, b):
+        return g, None
+
+    def model(x, b):
+        return np.sum(add_bias(x, b) ** 2)
+
+    np.testing.assert_allclose(sourcegrad.grad(model)(X, 0.5), 2 * (X + 0.5))  # b fixed
+    with pytest.raises(TransformError, match="not derived yet"):
+        sourcegrad.grad(model, wrt=1)
 
 
 def test_nondiff_stops_the_gradient(restore_rules):

@@ -52,15 +52,20 @@ def test_matmul_gradients_match_finite_differences_for_every_rank(sa, sb):
 
 def test_shape_stack_pops_shapes_in_reverse_order_across_runs():
     stack = ShapeStack()
-    values = [None, 0.0, np.zeros(3), np.zeros(3), np.zeros((2, 2)), np.zeros(3), 1.0]
+    values = [0.5, 0.0, np.zeros(3), np.ones(3), np.zeros((2, 2)), np.zeros(3, np.float32), 1.0]
     for v in values:
         stack.append(v)
     assert len(stack) == len(values)
-    assert stack.runs == [[(), 2], [(3,), 2], [(2, 2), 1], [(3,), 1], [(), 1]]
+    assert [count for _, count in stack.runs] == [2, 2, 1, 1, 1]
     popped = [stack.pop() for _ in values]
-    assert popped == [np.shape(v) for v in reversed(values)] and len(stack) == 0
+    # each pop gives a stand-in with the value's type, shape and dtype, and no memory of its own
+    for witness, value in zip(popped, reversed(values)):
+        assert type(witness) is type(value) and np.shape(witness) == np.shape(value)
+        assert getattr(witness, "dtype", None) == getattr(value, "dtype", None)
+        assert getattr(witness, "strides", (0,)) in ((0,), (0, 0))
+    assert len(stack) == 0
     stack.append(np.zeros(4))  # an emptied stack is usable again
-    assert stack.pop() == (4,) and len(stack) == 0
+    assert stack.pop().shape == (4,) and len(stack) == 0
 
 
 def test_a_loop_whose_operand_shapes_change_unbroadcasts_each_step_right():

@@ -346,7 +346,7 @@ def test_loop_that_only_adds_saves_one_run_per_shape():
     for value in [0.0] + [X * i for i in range(10_000)]:
         stack.append(value)
     assert len(stack) == 10_001 and len(stack.runs) == 2
-    shapes = [stack.pop() for _ in range(10_001)]
+    shapes = [np.shape(stack.pop()) for _ in range(10_001)]
     assert shapes == [X.shape] * 10_000 + [()] and len(stack) == 0
 
 

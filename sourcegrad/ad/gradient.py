@@ -70,7 +70,9 @@ class Gradient:
         result = results[0] if single else b.op("tuple", None, results, hint="gradients")
         if with_value:
             result = b.op("tuple", None, [out, result], hint="value_and_gradient")
-        stmts = prologue.block.stmts + primal.body.stmts + check.block.stmts + backward.stmts
+        stmts = (prologue.block.stmts + [_section("forward sweep")] + primal.body.stmts +
+                 check.block.stmts + ([_section("backward sweep")] if backward.stmts else []) +
+                 backward.stmts)
         return Function(name, list(primal.params), Block(stmts, [result]),
                         signature=primal.signature, info=primal.info, share=share)
 
@@ -112,6 +114,10 @@ class Gradient:
         backward_fn = Function(names[1], [g, tape], body, signature=None, info=primal.info,
                                share=[(mapping.get(a, a), mapping.get(b, b)) for a, b in share])
         return forward, backward_fn
+
+
+def _section(title: str) -> Op:
+    return Op([], "comment", title, [], pure=False)
 
 
 def _zero_adjoint():

@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import runtime
 from .. import runtime_adjoints as rt
+from ..runtime_flow import ShapeStack
 from ..ir import walk
 from ..ir.core import UNBOUND, Block, Const, If, Loop, Op, Var
 
@@ -101,28 +102,28 @@ def _stack(forward: Loop, mirror: Loop, parents) -> None:
     position = parent.stmts.index(forward)
     pops, mapping = [], {}
     for v in needed:
-        empty = Var(v.hint + "_stack")
-        parent.stmts.insert(position, Op([empty], "list", None, [], origin=forward.origin))
+        # values read only for their shape go on a run-length encoded stack of witnesses
+        hint = v.hint + ("_shapes" if v in shape_only else "_stack")
+        empty = Var(hint)
+        if v in shape_only:
+            make = Op([empty], "call", ShapeStack, [], origin=forward.origin)
+        else:
+            make = Op([empty], "list", None, [], origin=forward.origin)
+        parent.stmts.insert(position, make)
         position += 1
         # forward: push at the end of every iteration
-        stack, pushed, final = Var(v.hint + "_stack"), Var(v.hint + "_stack"), \
-            Var(v.hint + "_stack")
-        value = v
-        if v in shape_only:
-            value = Var(v.hint)
-            forward.body.stmts.append(Op([value], "call", rt.witness, [v],
-                                         origin=forward.origin))
-        forward.body.stmts.append(Op([pushed], "append", None, [stack, value],
+        stack, pushed, final = Var(hint), Var(hint), Var(hint)
+        forward.body.stmts.append(Op([pushed], "append", None, [stack, v], method="stack",
                                      origin=forward.origin))
         forward.params.append(stack)
         forward.inits.append(empty)
         forward.body.yields.append(pushed)
         forward.outs.append(final)
         # backward: pop at the start of every iteration
-        rest, popped, spent = Var(v.hint + "_stack"), Var(v.hint + "_stack"), \
-            Var(v.hint + "_stack")
+        rest, popped, spent = Var(hint), Var(hint), Var(hint)
         restored = Var(v.hint, v.user)
-        pops.append(Op([restored, popped], "pop", None, [rest], origin=mirror.origin))
+        pops.append(Op([restored, popped], "pop", None, [rest], method="stack",
+                       origin=mirror.origin))
         mirror.params.append(rest)
         mirror.inits.append(final)
         mirror.body.yields.append(popped)

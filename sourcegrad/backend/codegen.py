@@ -11,6 +11,7 @@ import ast
 import builtins
 import keyword
 import re
+import types
 
 import gast
 
@@ -30,6 +31,7 @@ class Binder:
         self.taken = set(taken)
         self.helpers: dict = {}  # name -> object (factory parameters)
         self._names: dict = {}  # id(object) -> name
+        self._modules = None  # (name, module) pairs of the user's globals, when first needed
 
     def name_for(self, obj, preferred: str) -> str:
         known = self._names.get(id(obj))
@@ -41,12 +43,31 @@ class Binder:
         elif preferred not in self.taken and preferred not in self.globals and \
                 getattr(builtins, preferred, _MISSING) is obj:
             name = preferred
+        elif (path := self._through_module(obj, preferred)) is not None:
+            name = path  # np.exp: the user's own name for the module it lives in
         else:
             name = self._fresh(preferred)
             self.helpers[name] = obj
         self._names[id(obj)] = name
         self.taken.add(name)
         return name
+
+    def _through_module(self, obj, attribute: str):
+        """``np.exp`` for numpy's ``exp`` when the user's module imports numpy as ``np``
+        (also one level down: ``np.linalg.inv``)."""
+        if self._modules is None:
+            self._modules = [(k, v) for k, v in self.globals.items()
+                             if isinstance(v, types.ModuleType) and k.isidentifier() and
+                             not k.startswith("_")]
+        for name, module in self._modules:
+            if getattr(module, attribute, None) is obj:
+                return f"{name}.{attribute}"
+        for name, module in self._modules:
+            for sub in ("linalg", "fft", "random", "special"):
+                inner = getattr(module, sub, None)
+                if isinstance(inner, types.ModuleType) and getattr(inner, attribute, None) is obj:
+                    return f"{name}.{sub}.{attribute}"
+        return None
 
     def _fresh(self, base: str) -> str:
         stem = re.sub(r"_\d+$", "", base) or base

@@ -15,7 +15,7 @@ import types
 
 import gast
 
-from ..ir.core import UNBOUND, Const, Free, Op, Ref, Var
+from ..ir.core import UNBOUND, Const, Free, Op, Origin, Ref, Var
 from ..rules import ATTRIBUTES, METHODS, is_nondiff, lookup
 from ..rules.binding import BindError, bind
 from .resolve import MISSING
@@ -59,13 +59,20 @@ class ExpressionLowering:
 
     def expr(self, node, hint: str | None = None):
         method = getattr(self, "expr_" + type(node).__name__, None)
-        if method is None:
-            return self.opaque(node, hint)
-        return method(node, hint)
+        saved, self.at = self.at, node  # (the operations it emits point at it in errors)
+        try:
+            if method is None:
+                return self.opaque(node, hint)
+            return method(node, hint)
+        finally:
+            self.at = saved
 
     def emit_op(self, kind, prim, args, kwargs=(), hint=None, **extra) -> Var:
         out = Var(hint or kind, user=bool(hint) and hint in self.user_names)
-        self.emit(Op([out], kind, prim, args, kwargs, origin=self.origin, **extra))
+        origin = self.origin
+        if self.at is not None and self.at is not origin.node:
+            origin = Origin(origin.info, origin.node, origin.role, self.at)
+        self.emit(Op([out], kind, prim, args, kwargs, origin=origin, **extra))
         return out
 
     def expr_Constant(self, node, hint):
@@ -351,7 +358,7 @@ class ExpressionLowering:
                                 fn=self.callee_text(node), pure=False)
         if lookup(obj) is not None or is_nondiff(obj):
             return self.call_primitive(obj, args, kwargs, hint or _call_hint(node), node)
-        if inspect.isfunction(obj) and not self.template:
+        if inspect.isfunction(obj) and not self.template and not _library(obj):
             out = self.emit_op("user", obj, args, kwargs, hint=hint or obj.__name__,
                                fn=self.callee_text(node), pure=False)
             self.kinds[out] = "any"  # (a helper may return a tuple)
@@ -423,6 +430,16 @@ class ExpressionLowering:
             except ValueError:
                 return None
         return None
+
+
+#: packages whose Python functions are primitives (they need a rule), not code to transform
+LIBRARIES = ("numpy", "scipy", "math", "cmath", "builtins", "functools", "itertools",
+             "operator", "sourcegrad", "autograd", "jax", "torch", "pandas")
+
+
+def _library(fn) -> bool:
+    module = (getattr(fn, "__module__", None) or "").split(".")[0]
+    return module in LIBRARIES
 
 
 def _dotted(node) -> str:

@@ -37,6 +37,7 @@ class Lowering(ExpressionLowering):
         self.deps: dict = {}  # global name -> the object it meant when lowered
         self.block = Block()
         self.origin = Origin(info, fn_node)
+        self.at = None  # the expression being lowered
         self.terminated = False
 
     # -- the function -------------------------------------------------------------------------

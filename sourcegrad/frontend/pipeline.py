@@ -40,9 +40,9 @@ def front_end(fn, name: str, param_kinds=None) -> FrontEnd:
     function, deps = lower(fn, fn_node, info, scope, user_names, name,
                            param_kinds=param_kinds)
     kinds = function.kinds
-    user_writes = {op for op in _writes(function)}
+    # (before dead-code elimination: a write nobody reads is still seen through an alias)
+    _refuse_observed_writes(function, set(_writes(function)), kinds)
     eliminate_dead_code(function)
-    _refuse_observed_writes(function, user_writes, kinds)
     return FrontEnd(function, info, kinds, deps, scope)
 
 

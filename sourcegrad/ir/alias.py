@@ -28,6 +28,7 @@ import gast
 import numpy as np
 
 from .. import runtime, runtime_adjoints
+from ..runtime_flow import ShapeStack
 from . import walk
 from .core import UNBOUND, Free, If, Op, Var
 from .names import UnionFind
@@ -149,6 +150,8 @@ class Storage:
         if kind in ("append", "extend"):
             self.join(op.outs[0], op.args[0])
             self.hold(op.outs[0], op.args[1])
+            return
+        if kind == "call" and op.prim is ShapeStack:
             return
         if kind == "pop":
             self.join(op.outs[1], op.args[0])
@@ -324,6 +327,10 @@ def in_place(function, kinds=None) -> set:
     positions = Positions(function)
     chosen = set()
     for op in write_ops(function):
+        if op.method == "stack":
+            # the compiler's own stacks: made for one loop, pushed and popped only in order
+            chosen.add(op)
+            continue
         target = op.args[0]
         if target.__class__ is not Var or not storage.owned(target):
             continue

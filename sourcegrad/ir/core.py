@@ -149,19 +149,20 @@ class Origin:
     info: Any
     node: Any
     role: str = ""  # "grad": an adjoint statement, commented ``# grad of: <line>``
+    at: Any = None  # the expression within the statement, for errors that point at it
 
     @property
     def line(self) -> str:
         return self.info.line_of(self.node)
 
     def as_role(self, role: str) -> "Origin":
-        return Origin(self.info, self.node, role)
+        return Origin(self.info, self.node, role, self.at)
 
     def location(self):
-        return self.info.locate(self.node)
+        return self.info.locate(self.at if self.at is not None else self.node)
 
     def error(self, message: str, hint: str = ""):
-        return self.info.error(self.node, message, hint)
+        return self.info.error(self.at if self.at is not None else self.node, message, hint)
 
 
 class Stmt:

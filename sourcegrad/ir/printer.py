@@ -66,7 +66,8 @@ class Printer:
         for pos, stmt in enumerate(block.stmts):
             if stmt.__class__ is Op:
                 for a in stmt.operands():
-                    if a.__class__ is Var and a in candidates:
+                    if a.__class__ is Var and a in candidates and \
+                            _same_line(block.stmts[candidates[a]], stmt):
                         self.inlined[a] = block.stmts[candidates.pop(a)]
                 if not stmt.pure or stmt.kind not in _INLINE_KINDS or stmt in self.in_place:
                     candidates.clear()  # nothing moves past an effect or a write
@@ -74,7 +75,8 @@ class Printer:
                     candidates[stmt.outs[0]] = pos
             else:
                 for a in walk.reads(stmt):
-                    if a.__class__ is Var and a in candidates:
+                    if a.__class__ is Var and a in candidates and \
+                            _same_line(block.stmts[candidates[a]], stmt):
                         self.inlined[a] = block.stmts[candidates.pop(a)]
                 candidates.clear()
                 for inner in stmt.blocks():
@@ -124,6 +126,8 @@ class Printer:
         if kind == "pop" and op in self.in_place:
             call = ast.Call(ast.Attribute(self.expr(op.args[0]), "pop", ast.Load()), [], [])
             return [ast.Assign([self.target(op.outs[0])], call, lineno=0)]
+        if kind == "comment":
+            return [comment(op.prim)]
         if kind == "assert":
             test, msg = op.args
             return [ast.Assert(self.expr(test), None if _is_none(msg) else self.expr(msg))]
@@ -276,6 +280,15 @@ class Printer:
 def _with_item():
     from ..runtime import with_item
     return with_item
+
+
+def _same_line(a, b) -> bool:
+    """Whether two statements come from the same user line in the same role: an expression is
+    only rebuilt within one line, so every line keeps its own comment."""
+    oa, ob = a.origin, b.origin
+    if oa is None or ob is None:
+        return oa is ob
+    return oa.role == ob.role and (oa.node is ob.node or oa.line == ob.line)
 
 
 def _inlinable(op, counts) -> bool:
