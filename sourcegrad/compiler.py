@@ -26,6 +26,7 @@ from .ir.names import free_names
 from .ir.verify import verify
 from .loader import GeneratedRef, load_program
 from .opt.dce import eliminate_dead_code
+from .opt.simplify import simplify
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ class Program:
         gradient = Gradient(fe.function, wrt, fe.kinds, splitter=self.split_call)
         function = gradient.grad_function(name, options.with_value, options.single)
         ref = GeneratedRef(name)
-        self.add_unit(fn, fe, [function], {name: ref})
+        self.add_unit(fn, fe, [function], {name: ref}, numbers=wrt)
         return ref
 
     def split(self, fn, active: tuple, param_kinds: tuple = ()) -> tuple:
@@ -156,16 +157,16 @@ class Program:
             gradient = Gradient(fe.function, wrt, fe.kinds, splitter=self.split_call)
             forward, backward = gradient.split_functions((refs[0].name, refs[1].name))
             backward.owned = {backward.params[1]}  # the tape: made for this call, used once
-            self.add_unit(fn, fe, [forward, backward], {r.name: r for r in refs},
-                          keep_results=True)
+            self.add_unit(fn, fe, [forward, backward], {r.name: r for r in refs})
         return self.splits[key]
 
-    def add_unit(self, fn, fe, functions, refs, keep_results=False) -> None:
+    def add_unit(self, fn, fe, functions, refs, numbers=()) -> None:
         binder = Binder(fn.__globals__, set(refs))
         texts = []
         for function in functions:
-            if self.options.optimize or True:
-                eliminate_dead_code(function)
+            eliminate_dead_code(function)
+            if self.options.optimize:
+                simplify(function, numbers)
             verify(function)
             texts.append(function_text(function, binder, fe.kinds))
         closure = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
