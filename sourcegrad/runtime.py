@@ -36,7 +36,6 @@ def fpow(x, y):
         return np.power(np.float64(x), y)
 
 
-fpow.sg_identity_power = True  # fpow(x, 1) is x: the simplifier may fold it
 
 
 def with_item(value, index, item):
@@ -53,13 +52,12 @@ def with_item(value, index, item):
 
 
 def unbroadcast(g, x):
-    """Sum ``g`` down to the shape of ``x``: the adjoint of numpy's broadcasting of ``x``.
-
-    ``x`` may also be given as its shape (a tuple): generated code keeps only the shape of a
-    value it needs for nothing else, so the value itself can be released.
-    """
+    """Sum ``g`` down to the shape of ``x``: the adjoint of numpy's broadcasting of ``x``
+    (only ``x``'s shape is read: a witness of it will do)."""
     kind = type(x)  # plain attribute reads for the common types: getattr costs more
-    shape = x if kind is tuple else x.shape if kind is _ndarray else getattr(x, "shape", ())
+    shape = x.shape if kind is _ndarray else getattr(x, "shape", None)
+    if shape is None:
+        shape = np.shape(x)
     g_shape = g.shape if type(g) is _ndarray else getattr(g, "shape", ())
     if g_shape == shape:
         return g
@@ -162,34 +160,28 @@ def check_numeric(name, value):
 
 
 def expand_to(g, x, axis=None, keepdims=False):
-    """Broadcast the adjoint of a reduction over ``axis`` back to the shape of ``x`` (or to
-    ``x`` itself when it is a shape tuple)."""
-    shape = x if type(x) is tuple else np.shape(x)
+    """Broadcast the adjoint of a reduction over ``axis`` back to the shape of ``x`` (a
+    read-only view: the result is written nowhere)."""
+    shape = np.shape(x)
     if not keepdims and axis is not None:
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
     return np.broadcast_to(g, shape)
 
 
-# expand_to(c, x) of a literal c with axis=None is "c everywhere": the compiler keeps such an
-# adjoint as the number c while only elementwise operations consume it (no array is made).
-expand_to.sg_lazy_constant = True
 
 
 def reduced_count(x, axis=None):
     """How many elements of ``x`` each output of a reduction over ``axis`` combines."""
     if axis is None and type(x) is _ndarray:
         return x.size
-    shape = x if type(x) is tuple else np.shape(x)
-    if axis is None and type(x) is tuple:
-        return math.prod(shape)
+    shape = np.shape(x)
     if axis is None:
         return int(np.prod(shape))
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
     return int(np.prod([shape[a] for a in axes]))
 
 
-reduced_count.sg_scalar = True  # returns a Python int: the compiler may keep scalars lazy
 
 
 # The fast paths read ranks straight off plain arrays: np.ndim's dispatch costs more than the
@@ -275,7 +267,6 @@ def mask_mul(g, mask):
     return g if mask is True else g * mask
 
 
-mask_mul.sg_identity_when = (1, True)  # the compiler folds mask_mul(g, True) to g
 
 
 def reshape_order(a, order):

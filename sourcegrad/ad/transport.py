@@ -106,8 +106,7 @@ def _stack(forward: Loop, mirror: Loop, parents) -> None:
         hint = v.hint + ("_shapes" if v in shape_only else "_stack")
         empty = Var(hint)
         if v in shape_only:
-            # (impure: two stacks are never one, whatever common-subexpression elimination sees)
-            make = Op([empty], "call", ShapeStack, [], pure=False, origin=forward.origin)
+            make = Op([empty], "call", ShapeStack, [], origin=forward.origin)
         else:
             make = Op([empty], "list", None, [], origin=forward.origin)
         parent.stmts.insert(position, make)

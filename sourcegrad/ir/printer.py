@@ -57,11 +57,13 @@ class Printer:
 
     def find_inlined(self, block) -> None:
         """Values printed inside their reader: read once, in the same block, by the next
-        statements, with nothing that writes or has effects in between."""
+        statements, with nothing that writes or has effects in between. (Only the function's
+        own result is rebuilt from what a block yields: a branch or loop body keeps its last
+        statements, with their comments.)"""
         counts = walk.use_counts(block)
-        self._inline_block(block, counts)
+        self._inline_block(block, counts, top=True)
 
-    def _inline_block(self, block, counts) -> None:
+    def _inline_block(self, block, counts, top=False) -> None:
         candidates: dict = {}  # Var -> position in block
         for pos, stmt in enumerate(block.stmts):
             if stmt.__class__ is Op:
@@ -81,7 +83,7 @@ class Printer:
                 candidates.clear()
                 for inner in stmt.blocks():
                     self._inline_block(inner, counts)
-        for a in block.yields:
+        for a in block.yields if top else ():
             if a.__class__ is Var and a in candidates:
                 self.inlined[a] = block.stmts[candidates.pop(a)]
 

@@ -50,9 +50,11 @@ def numeric_values(function, numbers) -> set:
     for _ in range(10):
         before = len(numeric)
         for stmt in walk.statements(function.body):
+            # (numpy promotes: arithmetic with one number that is not a boolean makes one)
             if stmt.__class__ is Op and len(stmt.outs) == 1 and stmt.kind in ("binop", "unary") \
-                    and stmt.prim in (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.USub) and \
-                    all(_is_number(a, numeric) for a in stmt.args):
+                    and stmt.prim in (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.USub,
+                                      gast.MatMult, gast.Pow) and \
+                    any(_is_number(a, numeric) for a in stmt.args):
                 numeric.add(stmt.outs[0])
         if len(numeric) == before:
             break
@@ -112,6 +114,8 @@ def _op(op, floats, numbers) -> bool:
     if isinstance(prim, np.ufunc):
         if len(args) != prim.nin:
             return False
+        if all(_float_ufunc(prim, t) for t in ("?", "i8", "f8")):
+            return True  # (np.cos of anything is a float)
         if all(_is_float(a, floats) for a in args):
             return _float_ufunc(prim, "f8")
         return all(_is_float(a, floats) or _is_number(a, numbers) for a in args) and \

@@ -8,8 +8,10 @@ Every rewrite here holds for every program it matches; none is about one benchma
   boolean mask is *not* the mask: two of them would add as ``True``): ``floats.py`` proves it;
 * runtime helpers fold where their arguments make them trivial (``mask_mul(g, True)`` is ``g``,
   ``fpow(x, 1)`` is ``x``);
-* ``unbroadcast(g, x)`` is ``g`` where ``g`` provably has ``x``'s shape, and the scalar check of
-  a result that is a full reduction goes (``shapes.py``);
+* shape facts (``shapes.py``): ``unbroadcast(g, x)`` is ``g`` where ``g`` provably has ``x``'s
+  shape; the scalar check of a full reduction goes; ``expand_to(c, y)`` of a number stays a
+  number while only scalars and values of ``y``'s shape meet it; a helper that reads only a
+  shape reads it from the earliest value that has it (so nothing is computed only for a shape);
 * an operation computed twice on the same operands is computed once (pure operations only,
   within the blocks the first one dominates).
 """
@@ -20,11 +22,12 @@ import operator
 import gast
 import numpy as np
 
-from .. import runtime
+from .. import runtime, runtime_adjoints
 from ..ir import walk
-from ..ir.core import Const, If, Loop, Op, Var
+from ..ir.core import Block, Const, If, Op, Var
 from ..rules import lookup
 from ..rules.binding import bind
+from ..runtime_flow import ShapeStack
 from .dce import eliminate_dead_code
 from .floats import float_values, numeric_values
 from .shapes import ShapeFacts
@@ -36,30 +39,50 @@ _COMPARE = {gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Lt: operator.lt,
             gast.LtE: operator.le, gast.Gt: operator.gt, gast.GtE: operator.ge,
             gast.Is: operator.is_, gast.IsNot: operator.is_not}
 _NUMBER = (int, float)
+_DROP = object()  # a rewrite's answer: the statement goes
 
 
-def simplify(function, numbers=(), rounds: int = 6) -> None:
+def simplify(function, numbers=(), rounds: int = 8) -> None:
     """Simplify ``function`` in place, to a fixpoint (or ``rounds`` sweeps). ``numbers``:
     parameters known to be numbers or numeric arrays (not booleans)."""
     for _ in range(rounds):
-        floats = float_values(function, numbers)
-        numeric = numeric_values(function, numbers)
-        shapes = ShapeFacts(function)
-        definitions = {s.outs[0]: s for s in walk.statements(function.body)
-                       if s.__class__ is Op and len(s.outs) == 1}
+        facts = _Facts(function, numbers)
         mapping: dict = {}
-        changed = _block(function.body, mapping, (floats, numeric, shapes, definitions))
+        changed = _block(function.body, mapping, facts)
         walk.substitute(function.body, mapping)
+        changed |= _canonical_shapes(function, facts.after_check)
         changed |= _cse(function.body, {}) > 0
         eliminate_dead_code(function)
         if not changed and not mapping:
             return
 
 
-def _number(atom):
-    if atom.__class__ is Const and type(atom.value) in _NUMBER:
-        return atom.value
-    return None
+class _Facts:
+    """What one sweep knows: floats, numbers, shapes (before and after the output's scalar
+    check: the backward sweep may use that the output is a scalar, the check itself may not),
+    and each value's defining operation."""
+
+    def __init__(self, function, numbers):
+        self.floats = float_values(function, numbers)
+        self.numeric = numeric_values(function, numbers)
+        self.definitions = {s.outs[0]: s for s in walk.statements(function.body)
+                            if s.__class__ is Op and len(s.outs) == 1}
+        checked = [s.args[0] for s in function.body.stmts if s.__class__ is Op and
+                   s.kind == "call" and s.prim is runtime.check_scalar]
+        self.before_check = ShapeFacts(function)
+        self.after_check = ShapeFacts(function, checked) if checked else self.before_check
+        self.pending: list = []  # operations a rewrite puts before the one it rewrites
+
+    def backward(self, op) -> bool:
+        return op.origin is not None and op.origin.role == "grad"
+
+    def shapes(self, op):
+        return self.after_check if self.backward(op) else self.before_check
+
+    def plain(self, op) -> set:
+        """Values from which ``1.0 *`` may be dropped at ``op``: floats; in the backward sweep,
+        any number that is not a boolean (what it computes ends in a float adjoint)."""
+        return self.numeric if self.backward(op) else self.floats
 
 
 def _block(block, mapping, facts) -> bool:
@@ -70,7 +93,11 @@ def _block(block, mapping, facts) -> bool:
         if kind is Op:
             stmt.args = [_resolve(a, mapping) for a in stmt.args]
             stmt.kwargs = [(k, _resolve(a, mapping)) for k, a in stmt.kwargs]
-            result = _rewrite(stmt, *facts)
+            result = _rewrite(stmt, facts)
+            if facts.pending:
+                kept.extend(facts.pending)
+                facts.pending.clear()
+                changed = True
             if result is _DROP:
                 changed = True
                 continue
@@ -82,7 +109,7 @@ def _block(block, mapping, facts) -> bool:
             stmt.cond = _resolve(stmt.cond, mapping)
             if stmt.cond.__class__ is Const:
                 taken = stmt.then if stmt.cond.value else stmt.orelse
-                changed |= _block(taken, mapping, facts)
+                _block(taken, mapping, facts)
                 kept.extend(taken.stmts)
                 for out, y in zip(stmt.outs, taken.yields):
                     mapping[out] = _resolve(y, mapping)
@@ -107,16 +134,18 @@ def _resolve(atom, mapping):
     return atom
 
 
-_DROP = object()
+def _number(atom):
+    if atom.__class__ is Const and type(atom.value) in _NUMBER:
+        return atom.value
+    return None
 
 
-def _rewrite(op, floats, numeric, shapes, definitions):
+def _rewrite(op, facts):
     """The atom ``op``'s value equals (None: keep the op; _DROP: remove it); may also turn the
     op into a simpler one in place."""
     kind, args = op.kind, op.args
     if kind in ("binop", "augop") and len(args) == 2:
-        backward = op.origin is not None and op.origin.role == "grad"
-        return _arithmetic(op, numeric if backward else floats, shapes, definitions)
+        return _arithmetic(op, facts)
     if kind == "unary":
         value = _number(args[0])
         if op.prim is gast.USub and value is not None:
@@ -130,15 +159,17 @@ def _rewrite(op, floats, numeric, shapes, definitions):
         except (KeyError, TypeError):
             return None
     if kind == "getitem" and args[1].__class__ is Const and type(args[1].value) is int:
-        return _element(args[0], args[1].value, definitions)
+        return _element(args[0], args[1].value, facts.definitions)
     if kind == "call":
-        return _helper(op, floats, shapes)
+        return _helper(op, facts)
     return None
 
 
-def _arithmetic(op, floats, shapes=None, definitions=None):
-    if definitions is not None:
-        _unexpand(op, shapes, definitions)
+def _arithmetic(op, facts):
+    if op.kind == "binop":
+        _unexpand(op, facts)
+        if op.kind != "binop":
+            return None
     a, b = op.args
     x, y = _number(a), _number(b)
     cls = op.prim
@@ -152,40 +183,49 @@ def _arithmetic(op, floats, shapes=None, definitions=None):
         return None
     if op.kind == "augop":
         return None
+    plain = facts.plain(op)
     if cls is gast.Mult:
-        if y == 1 and a in floats:  # (1.0 * mask of booleans is not the mask)
+        if y == 1 and a in plain:  # (1.0 * mask of booleans is not the mask)
             return a
-        if x == 1 and b in floats:
+        if x == 1 and b in plain:
             return b
     elif cls is gast.Add:
-        if y == 0 and a in floats:
+        if y == 0 and a in plain:
             return a
-        if x == 0 and b in floats:
+        if x == 0 and b in plain:
             return b
-    elif cls is gast.Sub:
-        if y == 0 and a in floats:
-            return a
-    elif cls is gast.Div:
-        if y == 1 and a in floats:
-            return a
-    elif cls is gast.Pow:
-        if y == 1 and a in floats:
+    elif cls in (gast.Sub, gast.Div, gast.Pow):
+        if y == (0 if cls is gast.Sub else 1) and a in plain:
             return a
     return None
 
 
-def _unexpand(op, shapes, definitions) -> None:
-    """``expand_to(c, y) * z`` is ``c * z`` when ``z`` has ``y``'s shape: the result has that
-    shape either way, so the number need not become an array first."""
+def _unexpand(op, facts) -> None:
+    """``expand_to(c, y) * z`` is ``c * z`` when ``z`` has ``y``'s shape and ``c`` is a
+    scalar: the result has that shape either way, so the number need not become an array
+    first. With a scalar ``s`` instead of ``z``, the op becomes ``expand_to(c * s, y)``, so a
+    chain of scalar factors stays a number until an array meets it."""
     if op.prim not in (gast.Mult, gast.Add, gast.Sub, gast.Div):
         return
+    shapes = facts.shapes(op)
     for i in (0, 1):
-        spread = definitions.get(op.args[i])
+        spread = facts.definitions.get(op.args[i])
         other = op.args[1 - i]
-        if spread is not None and spread.kind == "call" and spread.prim is runtime.expand_to \
-                and len(spread.args) in (2, 3, 4) and _number(spread.args[0]) is not None and \
-                _no_axis(spread) and shapes.same(other, spread.args[1]):
+        if spread is None or spread.kind != "call" or spread.prim is not runtime.expand_to \
+                or len(spread.args) < 2 or not _no_axis(spread) or \
+                not shapes.scalar(spread.args[0]):
+            continue
+        if shapes.same(other, spread.args[1]):
             op.args[i] = spread.args[0]
+            return
+        if shapes.scalar(other):
+            operands = [spread.args[0], other] if i == 0 else [other, spread.args[0]]
+            scalar = Op([Var("scale")], "binop", op.prim, operands, binding=op.binding,
+                        origin=op.origin)
+            facts.pending.append(scalar)
+            op.kind, op.prim, op.method, op.fn = "call", runtime.expand_to, None, None
+            op.args, op.kwargs, op.binding = [scalar.outs[0], spread.args[1]], [], None
+            return
 
 
 def _no_axis(op) -> bool:
@@ -196,24 +236,21 @@ def _no_axis(op) -> bool:
 def _element(container, index, definitions):
     """``(a, b, c)[1]`` is ``b`` (a tuple built right there)."""
     op = definitions.get(container)
-    if op is not None and op.kind in ("tuple",) and -len(op.args) <= index < len(op.args):
+    if op is not None and op.kind == "tuple" and -len(op.args) <= index < len(op.args):
         return op.args[index]
     return None
 
 
-def _helper(op, floats, shapes):
+def _helper(op, facts):
     prim, args = op.prim, op.args
-    try:
-        known = prim in _KNOWN
-    except TypeError:
+    if not _hashable(prim) or prim not in _KNOWN or op.kwargs:
         return None
-    if not known or op.kwargs:
-        return None
+    shapes = facts.shapes(op)
     if prim is runtime.mask_mul and len(args) == 2 and args[1] == Const(True):
         return args[0]
     if prim is runtime.fpow and len(args) == 2:
         power = _number(args[1])
-        if power == 1 and args[0] in floats:
+        if power == 1 and args[0] in facts.plain(op):
             return args[0]
         if power is not None and power >= 0:
             _become_binop(op, gast.Pow)  # a non-negative power never divides by zero
@@ -223,12 +260,15 @@ def _helper(op, floats, shapes):
             _become_binop(op, gast.Div)
         return None
     if prim is runtime.unbroadcast and len(args) == 2:
-        if shapes.same(args[0], args[1]):
-            return args[0]
-        return None
-    if prim is runtime.check_scalar and len(args) == 1 and shapes.scalar(args[0]):
+        return args[0] if shapes.same(args[0], args[1]) else None
+    if prim is runtime.check_scalar and len(args) == 1 and \
+            facts.before_check.scalar(args[0]):
         return _DROP
     return None
+
+
+_KNOWN = {runtime.mask_mul, runtime.fpow, runtime.ratio, runtime.unbroadcast,
+          runtime.check_scalar}
 
 
 def _become_binop(op, cls) -> None:
@@ -237,24 +277,64 @@ def _become_binop(op, cls) -> None:
     op.binding = bind(rule, 2, ()) if rule is not None else None
 
 
-_KNOWN = {runtime.mask_mul, runtime.fpow, runtime.ratio, runtime.unbroadcast,
-          runtime.check_scalar}
+def _hashable(obj) -> bool:
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True
 
 
-# -- common subexpressions -----------------------------------------------------------------------
+# -- shapes read from the earliest value that has them --------------------------------------------
+
+_SHAPE_ARGUMENT = {runtime.unbroadcast: 1, runtime.expand_to: 1, runtime.reduced_count: 0}
+
+
+def _canonical_shapes(function, shapes) -> bool:
+    """Where a helper reads only an argument's shape (``unbroadcast(g, x)``), read it from the
+    earliest value with that shape -- a parameter, or a top-level value computed before -- so
+    no value is computed, or kept alive, only for its shape."""
+    earliest: dict = {}
+    for p in function.params:
+        earliest.setdefault(shapes.key(p), (-1, p))
+    changed = False
+    for position, stmt in enumerate(function.body.stmts):
+        ops = [stmt] if stmt.__class__ is Op else \
+            [s for s in walk.statements(Block([stmt], [])) if s.__class__ is Op]
+        for op in ops:
+            if op.kind != "call" or op.fn is not None or not _hashable(op.prim):
+                continue
+            index = _SHAPE_ARGUMENT.get(op.prim)
+            if index is None or index >= len(op.args) or op.args[index].__class__ is not Var:
+                continue
+            best = earliest.get(shapes.key(op.args[index]))
+            if best is not None and best[1] is not op.args[index] and best[0] < position:
+                op.args[index] = best[1]
+                changed = True
+        if stmt.__class__ is Op:
+            for out in stmt.outs:
+                earliest.setdefault(shapes.key(out), (position, out))
+    return changed
+
+
+# -- common subexpressions -------------------------------------------------------------------------
 
 _NEVER_SHARED = frozenset(("user", "opaque", "assert", "comment", "setitem", "augop", "append",
                            "extend", "pop", "list", "dict"))
 
 
+#: calls that make a new object to be written into: two of them are never one
+_ALLOCATORS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,
+               np.full_like, np.array, np.copy, ShapeStack, runtime.with_item,
+               runtime_adjoints.zero_adjoint, runtime_adjoints.cleared_adjoint, list, dict}
+
+
 def _signature(op):
-    if not op.pure or op.kind in _NEVER_SHARED or len(op.outs) != 1:
+    if not op.pure or op.kind in _NEVER_SHARED or len(op.outs) != 1 or op.method == "copy":
         return None
-    try:
-        prim = op.prim if not isinstance(op.prim, tuple) else tuple(op.prim)
-        hash(prim)
-    except TypeError:
-        prim = id(op.prim)
+    if op.kind == "call" and _hashable(op.prim) and op.prim in _ALLOCATORS:
+        return None
+    prim = op.prim if _hashable(op.prim) else id(op.prim)
     return (op.kind, prim, op.method, op.fn if isinstance(op.fn, str) else id(op.fn),
             tuple(_key(a) for a in op.args), tuple((k, _key(a)) for k, a in op.kwargs))
 
@@ -271,11 +351,11 @@ def _cse(block, seen: dict) -> int:
     """Replace each pure operation that repeats one in scope by the earlier value; returns how
     many were replaced."""
     count = 0
-    mapping = {}
+    mapping: dict = {}
     kept = []
     for stmt in block.stmts:
         if mapping:
-            _substitute_stmt(stmt, mapping)
+            walk.substitute(Block([stmt], []), mapping)
         if stmt.__class__ is Op:
             sig = _signature(stmt)
             if sig is not None:
@@ -293,11 +373,3 @@ def _cse(block, seen: dict) -> int:
     if mapping:
         walk.substitute(block, mapping)
     return count
-
-
-def _substitute_stmt(stmt, mapping) -> None:
-    from ..ir.core import Block
-    walk.substitute(Block([stmt], []), mapping)
-
-
-__all__ = ["Loop", "np", "simplify"]

@@ -4,47 +4,28 @@
 def bind_grad_scalar_loop(check_numeric, check_scalar, as_gradient):
 
     def grad_scalar_loop(x):
-        if type(x) is float:
-            try:
-                return grad_scalar_loop_on_floats(x)
-            except (ArithmeticError, ValueError):
-                # math raised where numpy gives inf or nan: numpy's answer below
-                pass
         check_numeric('x', x)
-        sin = None
-        sin_stack = []
-        x_stack = []
         # forward sweep
         # for _ in range(3):
-        iterable = range(3)
-        for _ in iterable:
+        x_1, x_stack, sin_stack = (x, [], [])
+        for t in range(3):
+            # x = np.sin(x) * x + 0.5 * x
+            sin = np.sin(x_1)
+            x_2 = sin * x_1 + 0.5 * x_1
+            # for _ in range(3):
+            x_stack.append(x_1)
             sin_stack.append(sin)
-            sin = np.sin(x)
-            mul = sin * x
-            mul_1 = 0.5 * x
-            x_stack.append(x)
-            x = mul + mul_1
-        check_scalar(x)
+            x_1 = x_2
+        check_scalar(x_1)
         # backward sweep
+        # grad of: for _ in range(3):
         dx = 1.0
-        for _ in reversed(iterable):
-            # grad of: x = np.sin(x) * x + 0.5 * x
-            x = x_stack.pop()
-            dx = dx * (0.5 + sin + x * np.cos(x))
+        for t in reversed(range(3)):
+            # grad of: for _ in range(3):
+            x_1 = x_stack.pop()
             sin = sin_stack.pop()
+            # grad of: x = np.sin(x) * x + 0.5 * x
+            dx = dx * 0.5 + dx * sin + dx * x_1 * np.cos(x_1)
         return as_gradient(dx, x)
 
-    def grad_scalar_loop_on_floats(x):
-        # forward mode: each dv is d v / d x
-        dx = 1.0
-        # for _ in range(3):
-        iterable = range(3)
-        for _ in iterable:
-            sin = math.sin(x)
-            mul = sin * x
-            mul_1 = 0.5 * x
-            dx = dx * (math.cos(x) * x + sin + 0.5)
-            x = mul + mul_1
-        check_scalar(x)
-        return dx
-    return (grad_scalar_loop, grad_scalar_loop_on_floats)
+    return (grad_scalar_loop,)
