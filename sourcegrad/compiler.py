@@ -116,10 +116,11 @@ class Program:
         fe = front_end(fn, name, param_kinds)
         for dep, obj in fe.deps.items():
             self.deps[(id(fn.__globals__), dep)] = (fn.__globals__, obj)
-        self.trace(f"IR of {fe.info.name}", fe.function)
+        self.trace(f"after the front end: {fe.info.name} as IR", fe.function)
         return fe
 
     def trace(self, title, function=None, text=None) -> None:
+        """``verbose=True``: print the code after a pass (IR printed as Python)."""
         if not self.options.verbose:
             return
         if text is None:
@@ -164,9 +165,11 @@ class Program:
         binder = Binder(fn.__globals__, set(refs))
         texts = []
         for function in functions:
+            self.trace(f"after reverse mode and transport: {function.name}", function)
             eliminate_dead_code(function)
             if self.options.optimize:
                 simplify(function, numbers)
+                self.trace(f"after optimization: {function.name}", function)
             verify(function)
             texts.append(function_text(function, binder, fe.kinds))
         closure = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
@@ -250,7 +253,7 @@ def compile_gradient(fn, options: Options) -> Compiled:
               f"{code.co_firstlineno}) with respect to {', '.join(options.wrt)}.\n"
               "# Each bind_...() only supplies the runtime helpers its functions call.\n")
     text = header + "\n\n".join(u.text for u in units)
-    program.trace("generated", text=text)
+    program.trace("after code generation: the module", text=text)
     label = f"{main.name} wrt {','.join(options.wrt)}"
     load_program(text, label, units)
     compiled = main.function

@@ -254,7 +254,9 @@ add(np.average, cases=[
     Case(U((3, 4)), (0, 1), U((3, 4), 0.5, 2), keepdims=True)])
 add(np.diff, cases=[Case(U((6,))), Case(U((3, 5)), 2, 0), Case(U((3, 4)), axis=-1),
                     Case(U((2, 4)), prepend=0.5, append=U((2, 1)))])
-add(*[f for f in have(np, "trapezoid", "trapz") if f is not None][:1], cases=[Case(U((6,))), Case(U((3, 5)), dx=0.3, axis=0),
+add(*[f for f in have(np, "trapezoid", "trapz") if f is not None][:1], cases=[
+    Case(U((6,)), distinct((6,)), label="sample points"), Case(U((3, 5)), None, U(None)),
+    Case(U((3, 5)), distinct((5,))), Case(U((6,))), Case(U((3, 5)), dx=0.3, axis=0),
                                     Case(U((2, 5)), np.array([0.0, 0.1, 0.5, 0.6, 1.2]))])
 
 # == shapes and indexing =========================================================================
@@ -433,3 +435,22 @@ if special is not None:
                                   Case(U((3, 4)), 1, U((3, 4), 0.5, 2))])
     add(special.softmax, special.log_softmax, cases=[Case(U((3, 4))), Case(U((3, 4)), 1),
                                                      Case(U((2, 3, 4)), (0, 2))])
+
+
+# == arguments that carry data beyond the first (each differentiated, see issue 11) ==============
+add(np.full, cases=[Case((3, 4), U(None)), Case((2, 3), U((3,)))])
+add(np.full_like, cases=[Case(U((3, 4)), U(None)), Case(U((2, 3)), U((3,)))])
+add(np.linspace, cases=[Case(U(None), U(None), 5), Case(U(None), U(None), 4, False),
+                        Case(U((2,)), U((2,)), 4, True, False, None, 1)])
+add(np.logspace, cases=[Case(U(None, 0.1, 1.0), U(None, 0.5, 1.5), 4, True,
+                             U(None, 1.5, 3.0))])
+add(np.geomspace, cases=[Case(U(None, 0.5, 1.0), U(None, 2.0, 3.0), 5),
+                         Case(U((2,), 0.5, 1.0), U((2,), 2.0, 3.0), 3, False)])
+add(np.partition, cases=[Case(distinct((6,)), 2), Case(distinct((3, 5)), 1, 1)])
+add(np.resize, cases=[Case(U((5,)), (3, 4)), Case(U((2, 3)), 4)])
+add(np.clip, cases=[Case(U((3, 4)), U(None, -2.5, -0.1), U(None, 0.1, 2.5),
+                         label="differentiated bounds")])
+add(np.diff, cases=[Case(U((5,)), 1, -1, U(None)), Case(U((3, 4)), 1, 1, U((3, 1)), U((3, 2)))])
+add(np.sum, cases=[Case(U((3, 4)), None, None, None, False, U(None))])
+add(np.nan_to_num, cases=[Case(fixed([1.0, np.nan, np.inf, -np.inf, -2.0]), True, U(None),
+                               U(None), U(None))])
