@@ -77,21 +77,20 @@ def unbroadcast(g, x):
     return total(g, axis=axes, keepdims=True) if axes else g
 
 
-def check_scalar(ans):
-    """Raise unless ``grad``'s output is a real scalar (a 0-d or one-element array counts)."""
-    seed(ans)
-
-
 def seed(ans):
-    """The adjoint of ``grad``'s output (1.0), after checking that the output is a scalar."""
-    if type(ans) is float:
+    """The adjoint of ``grad``'s output, after checking that the output is a real scalar: 1.0,
+    or ones of its shape for a one-element array (``(1,)`` stays ``(1,)``, so the adjoint of
+    every value keeps that value's shape)."""
+    kind = type(ans)
+    if kind is float:
         return 1.0
-    if type(ans) is complex or getattr(getattr(ans, "dtype", None), "kind", "") == "c":
+    if kind is complex or getattr(getattr(ans, "dtype", None), "kind", "") == "c":
         raise TypeError("the function returned a complex value: sourcegrad differentiates "
                         "real-valued code (return a real scalar, e.g. np.abs(z) ** 2)")
     size = getattr(ans, "size", None)
     if size == 1:
-        return 1.0
+        shape = getattr(ans, "shape", ())
+        return 1.0 if shape == () else np.ones(shape, np.result_type(ans, np.float16))
     if size is None and isinstance(ans, numbers.Real):
         return 1.0
     shape = getattr(ans, "shape", type(ans).__name__)
@@ -157,6 +156,27 @@ def check_numeric(name, value):
         f"argument {name!r} is differentiated but is {type(value).__name__} "
         f"({value!r:.60}); pass a float, an int or a numeric numpy array"
     )
+
+
+def check_real(name, value):
+    """Raise a TypeError when an argument that meets a differentiated value is complex: the
+    rules are real derivatives, and complex values would make them silently wrong."""
+    kind = type(value)
+    if kind is _ndarray:
+        if value.dtype.kind != "c":
+            return
+    elif kind is float or kind is int or value is None:
+        return
+    elif kind in (list, tuple):
+        for item in value:
+            check_real(name, item)
+        return
+    elif kind is not complex and getattr(getattr(value, "dtype", None), "kind", "") != "c":
+        return
+    raise TypeError(
+        f"argument {name!r} is complex ({value!r:.60}) and meets a differentiated value: "
+        "sourcegrad differentiates real-valued code. Pass the real and imaginary parts as "
+        "separate real arrays.")
 
 
 def expand_to(g, x, axis=None, keepdims=False):

@@ -28,6 +28,9 @@ KNOWN_DIFFERENCES = {
     ("autograd", "np.sum", "where="): "autograd ignores sum's where= argument",
     ("autograd", "np.tile", "(2, 2)"): "autograd's tile adjoint is wrong when reps is shorter "
                                        "than the array's rank",
+    ("autograd", "np.full", ""): "autograd treats full's fill value as a constant, or sums "
+                                 "its gradient over all of it",
+    ("autograd", "np.full_like", ""): "autograd treats full_like's fill value as a constant",
     ("torch", "np.fmax", "tie"): "torch gives a tie's whole gradient to one input",
     ("torch", "np.fmin", "tie"): "torch gives a tie's whole gradient to one input",
 }

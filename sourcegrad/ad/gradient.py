@@ -60,9 +60,13 @@ class Gradient:
         for p in self.wrt:
             prologue.op("call", runtime.check_numeric, [Const(p.hint), p], hint="check",
                         outs=0, pure=False)
+        for p in self._meeting_active(primal):
+            prologue.op("call", runtime.check_real, [Const(p.hint), p], hint="check",
+                        outs=0, pure=False)
+        # the seed checks that the output is a real scalar (even where no gradient flows)
         check = Builder()
-        check.op("call", runtime.check_scalar, [out], hint="check", outs=0, pure=False)
-        backward = self.reverse.run({out: Const(1.0)} if self.activity.active(out) else {})
+        seed = check.op("call", runtime.seed, [out], hint="g", pure=False)
+        backward = self.reverse.run({out: seed} if self.activity.active(out) else {})
         self.reverse.adj.builder = Builder(backward)
         results = [self._gradient_of(p, backward) for p in self.wrt]
         share = transport(primal, self.reverse.mirrors)
@@ -75,6 +79,15 @@ class Gradient:
                  backward.stmts)
         return Function(name, list(primal.params), Block(stmts, [result]),
                         signature=primal.signature, info=primal.info, share=share)
+
+    def _meeting_active(self, primal) -> list:
+        """The other parameters that an operation with a differentiated result reads."""
+        others = [p for p in primal.params if p not in self.wrt]
+        found = set()
+        for stmt in walk.statements(primal.body):
+            if stmt.__class__ is Op and any(self.activity.active(o) for o in stmt.outs):
+                found.update(a for a in stmt.operands() if a in others)
+        return [p for p in others if p in found]
 
     def _gradient_of(self, p, backward) -> Var:
         d = self.reverse.adj.atom(p)

@@ -4,9 +4,9 @@ No shape is known before the gradient runs, but equalities are: ``np.sin(x)`` ha
 ``x * 2.0`` too, a full reduction is a scalar, the adjoint of ``unbroadcast(g, x)`` has ``x``'s
 shape. Values are grouped into classes of equal shape (a union-find), one of them the class of
 scalars. Facts flow both ways through broadcasting: a broadcast of two values of one class is
-in that class, and a broadcast whose result is a scalar had scalar operands -- so once the
-output of ``grad`` is checked to be a scalar, every value it was computed from elementwise is
-one too. A loop's carried value is in its initial value's class if every iteration keeps it
+in that class, and a broadcast whose result is a scalar had scalar operands. The seed of the
+backward sweep has the output's shape (``runtime.seed``: 1.0, or ones of a one-element
+array's shape), so adjoints stay in their values' classes. A loop's carried value is in its initial value's class if every iteration keeps it
 there (solved optimistically, so ``h = np.tanh(h)`` keeps ``h``'s class).
 
 The simplifier then drops ``unbroadcast`` where nothing was broadcast, the scalar check where
@@ -30,14 +30,13 @@ _SAME_AS_FIRST = {runtime_adjoints.cleared_adjoint, runtime.with_item, np.copy,
 _SAME_AS_SECOND = {runtime.unbroadcast, runtime.expand_to, runtime.as_gradient,
                    runtime_adjoints.item_adjoint}
 _SAME_AS_ARGUMENT = {runtime_adjoints.zero_adjoint, runtime.zeros_like, np.zeros_like,
-                     np.ones_like, runtime_adjoints.witness}
+                     np.ones_like, runtime_adjoints.witness, runtime.seed}
 _REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.std, np.var, np.amax, np.amin,
                np.nansum, np.nanmean, np.vdot}
 
 
 class ShapeFacts:
-    def __init__(self, function, scalars=()):
-        """``scalars``: values known to be scalars (a checked output)."""
+    def __init__(self, function):
         # optimistic about loops: assume each carried value keeps its initial value's shape,
         # solve, and drop the assumptions the solution contradicts (then solve again)
         from ..ir import walk
@@ -45,18 +44,16 @@ class ShapeFacts:
         assumed = {(loop, k) for loop in walk.statements(function.body)
                    if loop.__class__ is Loop for k in range(len(loop.params))}
         for _ in range(50):
-            self._solve(function, scalars, assumed)
+            self._solve(function, assumed)
             broken = {(loop, k) for loop, k in assumed
                       if not self.same(loop.body.yields[k], loop.params[k])}
             if not broken:
                 break
             assumed -= broken
 
-    def _solve(self, function, scalars, assumed) -> None:
+    def _solve(self, function, assumed) -> None:
         self.classes = UnionFind()
         self.classes.parent[SCALAR] = SCALAR
-        for var in scalars:
-            self._union(var, SCALAR)
         for restored, original in function.share:  # (a value popped from a stack)
             self._union(restored, original)
         for loop, k in assumed:

@@ -50,7 +50,7 @@ def simplify(function, numbers=(), rounds: int = 8) -> None:
         mapping: dict = {}
         changed = _block(function.body, mapping, facts)
         walk.substitute(function.body, mapping)
-        changed |= _canonical_shapes(function, facts.after_check)
+        changed |= _canonical_shapes(function, facts.shape_facts)
         changed |= _cse(function.body, {}) > 0
         eliminate_dead_code(function)
         if not changed and not mapping:
@@ -58,26 +58,21 @@ def simplify(function, numbers=(), rounds: int = 8) -> None:
 
 
 class _Facts:
-    """What one sweep knows: floats, numbers, shapes (before and after the output's scalar
-    check: the backward sweep may use that the output is a scalar, the check itself may not),
-    and each value's defining operation."""
+    """What one sweep knows: floats, numbers, shapes, and each value's defining operation."""
 
     def __init__(self, function, numbers):
         self.floats = float_values(function, numbers)
         self.numeric = numeric_values(function, numbers)
         self.definitions = {s.outs[0]: s for s in walk.statements(function.body)
                             if s.__class__ is Op and len(s.outs) == 1}
-        checked = [s.args[0] for s in function.body.stmts if s.__class__ is Op and
-                   s.kind == "call" and s.prim is runtime.check_scalar]
-        self.before_check = ShapeFacts(function)
-        self.after_check = ShapeFacts(function, checked) if checked else self.before_check
+        self.shape_facts = ShapeFacts(function)
         self.pending: list = []  # operations a rewrite puts before the one it rewrites
 
     def backward(self, op) -> bool:
         return op.origin is not None and op.origin.role == "grad"
 
     def shapes(self, op):
-        return self.after_check if self.backward(op) else self.before_check
+        return self.shape_facts
 
     def plain(self, op) -> set:
         """Values from which ``1.0 *`` may be dropped at ``op``: floats; in the backward sweep,
@@ -150,6 +145,15 @@ def _rewrite(op, facts):
         value = _number(args[0])
         if op.prim is gast.USub and value is not None:
             return Const(-value)
+        spread = facts.definitions.get(args[0])
+        if op.prim is gast.USub and _lazy_constant(spread, facts.shapes(op)):
+            # -expand_to(c, y) is expand_to(-c, y): still a number
+            negated = Op([Var("scale")], "unary", gast.USub, [spread.args[0]],
+                         binding=op.binding, origin=op.origin)
+            facts.pending.append(negated)
+            op.kind, op.prim, op.method, op.fn = "call", runtime.expand_to, None, None
+            op.args, op.kwargs, op.binding = [negated.outs[0], spread.args[1]], [], None
+            return None
         if op.prim is gast.UAdd and value is not None:
             return Const(value)
         return None
@@ -211,9 +215,7 @@ def _unexpand(op, facts) -> None:
     for i in (0, 1):
         spread = facts.definitions.get(op.args[i])
         other = op.args[1 - i]
-        if spread is None or spread.kind != "call" or spread.prim is not runtime.expand_to \
-                or len(spread.args) < 2 or not _no_axis(spread) or \
-                not shapes.scalar(spread.args[0]):
+        if not _lazy_constant(spread, shapes):
             continue
         if shapes.same(other, spread.args[1]):
             op.args[i] = spread.args[0]
@@ -226,6 +228,12 @@ def _unexpand(op, facts) -> None:
             op.kind, op.prim, op.method, op.fn = "call", runtime.expand_to, None, None
             op.args, op.kwargs, op.binding = [scalar.outs[0], spread.args[1]], [], None
             return
+
+
+def _lazy_constant(op, shapes) -> bool:
+    """``op`` is ``expand_to(c, y)`` of a scalar ``c`` over all of ``y``."""
+    return op is not None and op.kind == "call" and op.prim is runtime.expand_to and \
+        len(op.args) >= 2 and _no_axis(op) and shapes.scalar(op.args[0])
 
 
 def _no_axis(op) -> bool:
@@ -261,14 +269,12 @@ def _helper(op, facts):
         return None
     if prim is runtime.unbroadcast and len(args) == 2:
         return args[0] if shapes.same(args[0], args[1]) else None
-    if prim is runtime.check_scalar and len(args) == 1 and \
-            facts.before_check.scalar(args[0]):
-        return _DROP
+    if prim is runtime.seed and len(args) == 1 and facts.shape_facts.scalar(args[0]):
+        return Const(1.0)  # a full reduction: surely a real scalar (inputs are checked real)
     return None
 
 
-_KNOWN = {runtime.mask_mul, runtime.fpow, runtime.ratio, runtime.unbroadcast,
-          runtime.check_scalar}
+_KNOWN = {runtime.mask_mul, runtime.fpow, runtime.ratio, runtime.unbroadcast, runtime.seed}
 
 
 def _become_binop(op, cls) -> None:
@@ -287,7 +293,11 @@ def _hashable(obj) -> bool:
 
 # -- shapes read from the earliest value that has them --------------------------------------------
 
-_SHAPE_ARGUMENT = {runtime.unbroadcast: 1, runtime.expand_to: 1, runtime.reduced_count: 0}
+#: helpers that read one argument only for its shape (the seed also for its dtype, and for
+#: complex values: none can reach it, because every array argument that meets a differentiated
+#: value is checked to be real when the gradient starts)
+_SHAPE_ARGUMENT = {runtime.unbroadcast: 1, runtime.expand_to: 1, runtime.reduced_count: 0,
+                   runtime.seed: 0}
 
 
 def _canonical_shapes(function, shapes) -> bool:
@@ -335,7 +345,9 @@ def _signature(op):
     if op.kind == "call" and _hashable(op.prim) and op.prim in _ALLOCATORS:
         return None
     prim = op.prim if _hashable(op.prim) else id(op.prim)
-    return (op.kind, prim, op.method, op.fn if isinstance(op.fn, str) else id(op.fn),
+    # (np.sin(x) written by the user and by a rule are one computation: the callee decides)
+    callee = None if op.prim is not None else (op.fn if isinstance(op.fn, str) else id(op.fn))
+    return (op.kind, prim, op.method, callee,
             tuple(_key(a) for a in op.args), tuple((k, _key(a)) for k, a in op.kwargs))
 
 
