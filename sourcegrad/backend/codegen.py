@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import itertools
 import keyword
 import re
 import types
@@ -71,11 +72,11 @@ class Binder:
 
     def _fresh(self, base: str) -> str:
         stem = re.sub(r"_\d+$", "", base) or base
-        for name in [base] + [f"{stem}_{i}" for i in range(1, 10_000)]:
+        for name in itertools.chain((base,), (f"{stem}_{i}" for i in itertools.count(1))):
             if name not in self.taken and name not in self.globals and \
                     not keyword.iskeyword(name) and not hasattr(builtins, name):
                 return name
-        raise RuntimeError("no free name")
+        raise AssertionError("unreachable: itertools.count never ends")
 
 
 _MISSING = object()

@@ -11,6 +11,7 @@ where the region ends (``x, y = y, x`` is a parallel copy in Python).
 from __future__ import annotations
 
 import builtins
+import itertools
 import keyword
 import re
 
@@ -243,11 +244,10 @@ def _clean(hint: str) -> str:
 
 def _first_free(base: str, span, taken: dict, reserved: set) -> str:
     stem = re.sub(r"_\d+$", "", base) or base
-    candidates = [base] + [f"{stem}_{i}" for i in range(1, 10_000)]
-    for name in candidates:
+    for name in itertools.chain((base,), (f"{stem}_{i}" for i in itertools.count(1))):
         if name in reserved or keyword.iskeyword(name) or hasattr(builtins, name):
             continue
         spans = taken.get(name, ())
         if all(span[1] <= s[0] or s[1] <= span[0] for s in spans):
             return name
-    raise RuntimeError("no free name")  # unreachable in practice
+    raise AssertionError("unreachable: itertools.count never ends")

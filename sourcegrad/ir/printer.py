@@ -52,7 +52,7 @@ class Printer:
                                                   ast.Tuple(results, ast.Load()))
         body.append(ast.Return(value))
         node = ast.FunctionDef(name=fn.name, args=signature, body=body, decorator_list=[],
-                               returns=None, type_comment=None, type_params=[])
+                               returns=None, type_comment=None, type_params=[], lineno=0)
         return finish(node)
 
     def find_inlined(self, block) -> None:
@@ -166,7 +166,7 @@ class Printer:
                 iterable = ast.Call(ast.Name("reversed", ast.Load()), [iterable], [])
             loop = ast.For(self.target(stmt.index) if stmt.index is not None else
                            ast.Name("_", ast.Store()), iterable,
-                           body or [ast.Pass()], [], type_comment=None)
+                           body or [ast.Pass()], [], type_comment=None, lineno=0)
             return before + [loop] + after
         header = self.block(stmt.header)
         test = self.expr(stmt.header.yields[0])
@@ -330,8 +330,7 @@ def comment(text: str) -> ast.Expr:
 
 def finish(node) -> str:
     """Unparse, turning comment markers into comments."""
-    module = ast.Module([node], [])
-    ast.fix_missing_locations(module)
+    module = ast.Module([node], [])  # (ast.unparse needs no locations)
     lines = []
     marker = _COMMENT + "("
     for line in ast.unparse(module).splitlines():

@@ -20,18 +20,19 @@ def verify(function) -> None:
 
 def _define(var, defined, where) -> None:
     if var.__class__ is not Var:
-        raise IRError(f"{where} defines {var!r}, which is not a Var")
+        raise IRError(f"{where!r} defines {var!r}, which is not a Var")
     if var in defined:
-        raise IRError(f"{var!r} is defined twice ({where})")
+        raise IRError(f"{var!r} is defined twice ({where!r})")
     defined.add(var)
 
 
 def _read(atom, scopes, where) -> None:
+    """``where``: the reading statement or a description (formatted only for an error)."""
     if atom.__class__ is Var:
         if not any(atom in s for s in scopes):
-            raise IRError(f"{where} reads {atom!r}, which is not visible there")
+            raise IRError(f"{where!r} reads {atom!r}, which is not visible there")
     elif atom is not UNBOUND and atom.__class__ not in (Const, Free, Ref):
-        raise IRError(f"{where} reads {atom!r}, which is not an atom")
+        raise IRError(f"{where!r} reads {atom!r}, which is not an atom")
 
 
 def _block(block, scopes, defined) -> None:
@@ -41,11 +42,11 @@ def _block(block, scopes, defined) -> None:
         kind = stmt.__class__
         if kind is Op:
             for a in stmt.operands():
-                _read(a, scopes, repr(stmt))
+                _read(a, scopes, stmt)
             if stmt.binding is not None:
                 _check_binding(stmt)
         elif kind is If:
-            _read(stmt.cond, scopes, repr(stmt))
+            _read(stmt.cond, scopes, stmt)
             for b in stmt.blocks():
                 if len(b.yields) != len(stmt.outs):
                     raise IRError(f"{stmt!r}: a branch yields {len(b.yields)} values for "
@@ -53,16 +54,16 @@ def _block(block, scopes, defined) -> None:
                 _block(b, scopes, defined)
         elif kind is Loop:
             for a in stmt.bounds + stmt.inits:
-                _read(a, scopes, repr(stmt))
+                _read(a, scopes, stmt)
             if not (len(stmt.params) == len(stmt.inits) == len(stmt.outs) ==
                     len(stmt.body.yields)):
                 raise IRError(f"{stmt!r}: carried values do not line up")
             inner = set()
             if stmt.index is not None:
-                _define(stmt.index, defined, repr(stmt))
+                _define(stmt.index, defined, stmt)
                 inner.add(stmt.index)
             for p in stmt.params:
-                _define(p, defined, repr(stmt))
+                _define(p, defined, stmt)
                 inner.add(p)
             if stmt.header is not None:
                 if len(stmt.header.yields) != 1:
@@ -70,11 +71,11 @@ def _block(block, scopes, defined) -> None:
                 _block(stmt.header, [inner] + scopes, defined)
             body_scope = _block(stmt.body, [inner] + scopes, defined)
             if stmt.brk is not None:
-                _read(stmt.brk, [body_scope, inner] + scopes, f"{stmt!r} (break)")
+                _read(stmt.brk, [body_scope, inner] + scopes, stmt)
         else:
             raise IRError(f"unknown statement {stmt!r}")
         for out in stmt.outs:
-            _define(out, defined, repr(stmt))
+            _define(out, defined, stmt)
             local.add(out)
     for a in block.yields:
         _read(a, scopes, "a block's yield")
