@@ -69,14 +69,14 @@ def _build(f, wrt, *, with_value, optimize, verbose):
         per_fn = None
     if per_fn is not None:
         hit = per_fn.get(key)
-        if hit is not None and not verbose:
+        if hit is not None and not verbose and _fresh(hit):
             return hit
     with _lock:
         per_fn = _cache.get(f) if per_fn is None else per_fn
-        if per_fn is not None and key in per_fn and not verbose:
+        if per_fn is not None and key in per_fn and not verbose and _fresh(per_fn[key]):
             return per_fn[key]
         compiled = compile_gradient(f, options)
-        df = compiled.function
+        df = _guarded(compiled, f, wrt, with_value, optimize)
         df.__sourcegrad_source__ = compiled.source
         df.__sourcegrad_of__ = weakref.ref(f)  # a weak link: the cache must not keep f alive
         df.__annotations__ = {k: v for k, v in getattr(f, "__annotations__", {}).items()
@@ -86,6 +86,39 @@ def _build(f, wrt, *, with_value, optimize, verbose):
         except TypeError:
             pass
         return df
+
+
+_MISSING = object()
+
+
+def _fresh(df) -> bool:
+    """Whether every global name the gradient was made from still means the same object (a
+    helper redefined in a notebook cell makes a stale gradient)."""
+    return all(namespace.get(name, _MISSING) is obj
+               for namespace, name, obj in getattr(df, "__sourcegrad_deps__", ()))
+
+
+def _guarded(compiled, f, wrt, with_value, optimize):
+    """The compiled gradient; when it calls user functions by global names, wrapped in a check
+    that those names still mean the same functions -- if one was redefined, the gradient is
+    made again from the new code, as the user's own function would run the new code."""
+    df = compiled.function
+    deps = tuple((namespace, name, obj) for namespace, name, obj in compiled.deps)
+    df.__sourcegrad_deps__ = deps
+    watched = tuple(d for d in deps if inspect.isfunction(d[2]))
+    if not watched:
+        return df
+
+    @functools.wraps(df)
+    def gradient(*args, **kwargs):
+        for namespace, name, obj in watched:
+            if namespace.get(name, _MISSING) is not obj:
+                return _build(f, wrt, with_value=with_value, optimize=optimize,
+                              verbose=False)(*args, **kwargs)
+        return df(*args, **kwargs)
+
+    gradient.__sourcegrad_deps__ = deps
+    return gradient
 
 
 def _build_partial(p: functools.partial, wrt, *, with_value, optimize, verbose):

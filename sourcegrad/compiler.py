@@ -81,7 +81,7 @@ def resolve_wrt(fn, wrt) -> tuple[tuple[str, ...], bool]:
 class Compiled:
     function: object
     source: str
-    deps: dict  # (id of a globals dict, name) -> (globals dict, the object it meant)
+    deps: list  # (globals dict, name, the object it meant when transformed)
 
 
 @dataclass
@@ -102,7 +102,7 @@ class Program:
         self.units: list = []
         self.splits: dict = {}
         self.taken: set = set()
-        self.deps: dict = {}
+        self.deps: list = []  # (globals, name, object): what the gradient was made from
 
     def fresh(self, base: str) -> str:
         name, i = base, 1
@@ -115,7 +115,7 @@ class Program:
     def front(self, fn, name, param_kinds=None):
         fe = front_end(fn, name, param_kinds)
         for dep, obj in fe.deps.items():
-            self.deps[(id(fn.__globals__), dep)] = (fn.__globals__, obj)
+            self.deps.append((fn.__globals__, dep, obj))
         self.trace(f"after the front end: {fe.info.name} as IR", fe.function)
         return fe
 

@@ -175,3 +175,36 @@ def test_compiled_gradient_is_reentrant_across_threads():
         expected = (0.5 + i) * np.cos((0.5 + i) * inputs[i])
         for g in grads:
             np.testing.assert_allclose(g, expected, rtol=1e-12)
+
+
+def _module_with(source, tmp_path, name="helper_module"):
+    import importlib.util
+    path = tmp_path / f"{name}.py"
+    path.write_text("import numpy as np\n\n" + source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_redefined_helper_gives_a_fresh_gradient(tmp_path, compilations):
+    # the notebook workflow: f calls helper; the user redefines helper in a later cell
+    module = _module_with(
+        "def helper(x):\n    return x ** 2\n\n\ndef f(x):\n    return np.sum(helper(x))\n",
+        tmp_path)
+    df = sourcegrad.grad(module.f)
+    np.testing.assert_allclose(df(X), 2 * X)
+    module.helper = _module_with("def helper(x):\n    return x ** 3\n", tmp_path,
+                                 "redefined").helper
+    # grad(f) again: transformed from the new helper
+    np.testing.assert_allclose(sourcegrad.grad(module.f)(X), 3 * X ** 2)
+    # and the gradient made before the change follows the new helper too
+    np.testing.assert_allclose(df(X), 3 * X ** 2)
+
+
+def test_a_changed_global_function_reference_is_seen(tmp_path):
+    module = _module_with("act = np.tanh\n\n\ndef f(x):\n    return np.sum(act(x))\n", tmp_path,
+                          "act_module")
+    np.testing.assert_allclose(sourcegrad.grad(module.f)(X), 1 - np.tanh(X) ** 2)
+    module.act = np.sin
+    np.testing.assert_allclose(sourcegrad.grad(module.f)(X), np.cos(X))

@@ -65,7 +65,11 @@ class Lowering(ExpressionLowering):
         return Function(name, params, self.block, signature=args, info=self.info)
 
     def depend(self, name, obj) -> None:
-        self.deps.setdefault(name, obj)
+        """Record that the transform read global ``name`` as ``obj`` (a cached gradient is
+        only valid while the name means that object)."""
+        if not self.template and name not in self.scope.closure and \
+                self.scope.globals.get(name, MISSING) is obj:
+            self.deps.setdefault(name, obj)
 
     def emit(self, stmt) -> None:
         self.block.stmts.append(stmt)
