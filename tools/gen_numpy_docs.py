@@ -22,7 +22,8 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sourcegrad.rules import ATTRIBUTES, METHODS, NONDIFF, RULES
+from sourcegrad.rules import ATTRIBUTES, METHODS, NONDIFF, RULES, refuses_varied
+from sourcegrad.rules.table import STATIC
 from sourcegrad.rules.coverage import LEFT_OUT, known_unsupported, qualified_name
 
 OUTPUT = ROOT / "docs" / "numpy-support.md"
@@ -64,6 +65,24 @@ def rule_math(rule) -> str:
     return text + (" where " + "; ".join(where) if where else "")
 
 
+def without_gradient(rule) -> str:
+    """The parameters the rule gives no gradient for, each with why: the part of a rule a
+    user must know to trust it (a differentiated value in an unsupported one is refused)."""
+    zero, unsupported, static = [], [], []
+    for param in rule.params:
+        kind, reason = rule.gradient_kind(param)
+        if kind == "zero":
+            zero.append(f"`{param}`: zero ({reason})")
+        elif kind == "unsupported":
+            unsupported.append(f"`{param}`: refused ({reason})")
+        elif kind == "static":
+            static.append(f"`{param}`")
+    parts = zero + unsupported
+    if static:
+        parts.append("static: " + ", ".join(static))
+    return "; ".join(parts)
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -81,7 +100,8 @@ def rule_rows():
     for rule, primitives in by_rule.values():
         module = rule.template.__module__.rsplit(".", 1)[-1]
         names = sorted(OPERATORS[p] if p in OPERATORS else qualified_name(p) for p in primitives)
-        rows.append((module, names, rule_math(rule), rule.broadcast, rule.notes))
+        rows.append((module, names, rule_math(rule), rule.broadcast, rule.notes,
+                     without_gradient(rule)))
     return rows
 
 
@@ -110,31 +130,47 @@ def render() -> str:
          "`sourcegrad.extend.defvjp` (see the message the compiler prints for an unsupported "
          "function)."),
         "",
+        ("Every parameter of every rule either has a gradient expression or says why it has "
+         "none (the last column): *zero* -- its derivative is zero almost everywhere, so a "
+         "differentiated value there contributes nothing; *refused* -- differentiable, but not "
+         "by this rule, so a differentiated value there stops the compiler with an error at "
+         "your line; *static* -- it never carries data (an axis, a flag, a shape). The names "
+         "that are static in every rule: " + ", ".join(f"`{n}`" for n in sorted(STATIC)) +
+         "."),
+        "",
     ]
+    header = ["| function | adjoint | notes | parameters without gradient |",
+              "| --- | --- | --- | --- |"]
     for module, title in SECTIONS:
         section = [r for r in rows if r[0] == module]
         if not section:
             continue
-        out += [f"## {title}", "", "| function | adjoint | notes |", "| --- | --- | --- |"]
-        for _, names, math_text, broadcast, notes in section:
+        out += [f"## {title}", ""] + header
+        for _, names, math_text, broadcast, notes, without in section:
             note = "; ".join(x for x in (("broadcast" if broadcast else ""), notes) if x)
-            out.append(f"| {_names(names)} | `{_cell(math_text)}` | {_cell(note)} |")
+            out.append(f"| {_names(names)} | `{_cell(math_text)}` | {_cell(note)} | "
+                       f"{_cell(without)} |")
         out.append("")
     others = [r for r in rows if r[0] not in dict(SECTIONS)]
     if others:
-        out += ["## sourcegrad's own primitives", "",
-                "| function | adjoint | notes |", "| --- | --- | --- |"]
-        for _, names, math_text, broadcast, notes in others:
-            out.append(f"| {_names(names)} | `{_cell(math_text)}` | {_cell(notes)} |")
+        out += ["## sourcegrad's own primitives", ""] + header
+        for _, names, math_text, broadcast, notes, without in others:
+            out.append(f"| {_names(names)} | `{_cell(math_text)}` | {_cell(notes)} | "
+                       f"{_cell(without)} |")
         out.append("")
     out += ["## No gradient", "",
-            "Allowed in differentiated code; their results are constants of the gradient.", "",
-            "| reason | functions |", "| --- | --- |"]
-    by_reason: dict[str, list] = {}
+            ("Allowed in differentiated code. Where the derivative is zero almost everywhere "
+             "(integer, boolean, piecewise-constant results, shape queries) a differentiated "
+             "argument simply contributes nothing; where the result does depend on a "
+             "differentiated argument but there is no rule (random draws with a differentiated "
+             "mean, `np.arange(x)`), it is *refused* with an error at your line."), "",
+            "| reason | a differentiated argument | functions |", "| --- | --- | --- |"]
+    by_reason: dict[tuple, list] = {}
     for fn, reason in NONDIFF.items():
-        by_reason.setdefault(reason, []).append(qualified_name(fn))
-    for reason, names in by_reason.items():
-        out.append(f"| {reason} | {_names(sorted(set(names)))} |")
+        key = (reason, "refused" if refuses_varied(fn) else "contributes zero")
+        by_reason.setdefault(key, []).append(qualified_name(fn))
+    for (reason, what), names in by_reason.items():
+        out.append(f"| {reason} | {what} | {_names(sorted(set(names)))} |")
     out += ["", "## ndarray methods and attributes", "",
             "| spelling | means |", "| --- | --- |"]
     for name, fn in sorted(METHODS.items()):
