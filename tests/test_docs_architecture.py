@@ -1,7 +1,8 @@
 """docs/architecture.md cannot go stale silently.
 
-* Every module under ``sourcegrad/passes/`` is named in the page (as ``passes/<module>.py``):
-  adding, renaming or removing a pass without documenting it fails here.
+* Every module of the compiler (``sourcegrad/{frontend,ir,ad,opt,backend}/``) is named in the
+  page (as ``<package>/<module>.py``): adding, renaming or removing one without documenting it
+  fails here.
 * Every code block marked as generated output (an ``<!-- generated output -->`` line right
   before a python fence) compiles as Python, so pasted compiler output stays valid code.
 * Every listing headed "the gradient of f() (example.py:N)", here and in docs/index.md, is what
@@ -19,7 +20,7 @@ import sourcegrad
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 DOC = REPO / "docs" / "architecture.md"
-PASSES = REPO / "sourcegrad" / "passes"
+PACKAGES = ("frontend", "ir", "ad", "opt", "backend")
 MARKER = "<!-- generated output -->"
 GENERATED_BLOCK = re.compile(r"^" + re.escape(MARKER) + r"\n```python\n(.*?)^```$",
                              flags=re.MULTILINE | re.DOTALL)
@@ -30,7 +31,9 @@ def doc_text() -> str:
 
 
 def pass_modules() -> list[str]:
-    return sorted(p.name for p in PASSES.glob("*.py") if p.name != "__init__.py")
+    return sorted(f"{package}/{p.name}" for package in PACKAGES
+                  for p in (REPO / "sourcegrad" / package).glob("*.py")
+                  if p.name != "__init__.py")
 
 
 def generated_blocks() -> list[str]:
@@ -43,9 +46,9 @@ def test_passes_directory_has_modules():
 
 @pytest.mark.parametrize("module", pass_modules())
 def test_every_pass_module_is_described(module):
-    assert f"passes/{module}" in doc_text(), (
-        f"docs/architecture.md does not mention sourcegrad/passes/{module}: describe the new or "
-        "renamed pass in the page (as `passes/" + module + "`)")
+    assert module in doc_text(), (
+        f"docs/architecture.md does not mention sourcegrad/{module}: describe the new or "
+        f"renamed module in the page (as `{module}`)")
 
 
 def test_every_marker_starts_a_python_block():
