@@ -7,6 +7,7 @@ import threading
 import weakref
 
 from .compiler import Options, compile_gradient, resolve_wrt
+from .ir.avals import signature_key
 from .frontend.parse import parse_function
 
 _cache: weakref.WeakKeyDictionary[object, dict] = weakref.WeakKeyDictionary()
@@ -40,12 +41,26 @@ def value_and_grad(f=None, wrt=0, *, optimize=True, verbose=False):
     return _build(f, wrt, with_value=True, optimize=optimize, verbose=verbose)
 
 
-def source(df) -> str:
-    """The generated Python source of a gradient function made by sourcegrad."""
+def source(df, *args, **kwargs) -> str:
+    """The generated Python source of a gradient function made by sourcegrad.
+
+    Without arguments: the general code, for arguments nothing is known of. With the arguments
+    of a call (``source(df, x, y)``): the code specialized to their types, dtypes and ranks,
+    which is what that call runs.
+    """
     text = getattr(df, "__sourcegrad_source__", None)
     if text is None:
         raise TypeError(f"{df!r} was not made by sourcegrad.grad or sourcegrad.value_and_grad")
-    return text
+    if not args and not kwargs:
+        return text
+    inner = getattr(df, "__wrapped__", df)
+    specializations = getattr(inner, "__sourcegrad_specializations__", None)
+    if specializations is None:
+        return text
+    bound = inspect.signature(df).bind(*args, **kwargs)
+    bound.apply_defaults()
+    key = tuple(signature_key(v) for v in bound.arguments.values())
+    return specializations.source_for(key)
 
 
 def clear_cache() -> None:

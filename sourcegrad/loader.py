@@ -18,6 +18,10 @@ _counter = itertools.count(1)
 _lock = threading.Lock()
 
 
+#: a factory parameter that is the user function's own closure variable (its cell is shared)
+CLOSURE = type("Closure", (), {"__repr__": lambda self: "<closure variable>"})()
+
+
 class GeneratedRef:
     """A generated function referred to before it exists (filled in when the module loads)."""
 
@@ -47,6 +51,8 @@ def load_program(text: str, label: str, units: list) -> str:
 
     def cell_for(obj):
         if isinstance(obj, GeneratedRef):
+            if obj.function is not None:  # made by an earlier module (a specialization's)
+                return types.CellType(obj.function)
             return ref_cells.setdefault(id(obj), types.CellType())
         return types.CellType(obj)
 
@@ -70,3 +76,43 @@ def load_program(text: str, label: str, units: list) -> str:
         if id(ref) in ref_cells:
             ref_cells[id(ref)].cell_contents = ref.function
     return filename
+
+
+class UserContext:
+    """What generated code needs of the user's function -- its globals, closure cells and
+    defaults -- without keeping the function itself alive (the cache must not)."""
+
+    def __init__(self, fn):
+        self.__globals__ = fn.__globals__
+        self.__defaults__ = fn.__defaults__
+        self.__kwdefaults__ = fn.__kwdefaults__
+        self.__code__ = fn.__code__
+        self.__closure__ = fn.__closure__
+
+
+def load_function(text: str, label: str, name: str, factory: str, helpers: dict, user_fn):
+    """Compile ``text`` (one factory ``factory`` holding function ``name``) and return the
+    function, bound to ``helpers`` and to the user function's globals and closure cells
+    (``user_fn``: the function or its ``UserContext``)."""
+    filename = register_source(text, label)
+    module_code = compile(text, filename, "exec")
+    factories = {c.co_name: c for c in module_code.co_consts if isinstance(c, types.CodeType)}
+    inner = {c.co_name: c for c in factories[factory].co_consts
+             if isinstance(c, types.CodeType)}
+    code = inner[name]
+    closure = dict(zip(user_fn.__code__.co_freevars, user_fn.__closure__ or ()))
+    cells = []
+    for var in code.co_freevars:
+        if var in helpers and helpers[var] is not CLOSURE:
+            obj = helpers[var]
+            if isinstance(obj, GeneratedRef):
+                obj = obj.function
+            cells.append(types.CellType(obj))
+        else:
+            cells.append(closure[var])
+    fn = types.FunctionType(code, user_fn.__globals__, name, None, tuple(cells))
+    fn.__defaults__ = user_fn.__defaults__
+    fn.__kwdefaults__ = user_fn.__kwdefaults__
+    fn.__qualname__ = name
+    fn.__sourcegrad_generated__ = True
+    return fn

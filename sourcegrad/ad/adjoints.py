@@ -30,9 +30,10 @@ class Sparse:
 class Adjoints:
     """Maps forward Vars to their adjoints; emits the code that accumulates them."""
 
-    def __init__(self, activity, kinds):
+    def __init__(self, activity, kinds, primal_values=frozenset()):
         self.act = activity
         self.kinds = kinds
+        self.primal_values = primal_values  # (their names are the user's, never renamed)
         self.env: dict = {}
         self.builder: Builder | None = None
 
@@ -74,6 +75,8 @@ class Adjoints:
         """Add ``value`` (an atom or a Sparse) to the adjoint of ``var``."""
         if var.__class__ is not Var or value is None or not self.act.active(var):
             return
+        if value.__class__ is Var and not value.user and value not in self.primal_values:
+            value.hint = "d" + var.hint  # the adjoint of x is called dx
         old = self.env.get(var)
         if old is None:
             self.env[var] = value

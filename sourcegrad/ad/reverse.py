@@ -30,7 +30,8 @@ class Reverse:
     def __init__(self, function, activity, kinds, splitter=None):
         self.fn = function
         self.act = activity
-        self.adj = Adjoints(activity, kinds)
+        self.adj = Adjoints(activity, kinds, walk.defined_in(function.body) |
+                            set(function.params))
         self.kinds = kinds
         self.splitter = splitter  # user helpers: (op, active positions) -> split pair
         self.mirrors: list = []

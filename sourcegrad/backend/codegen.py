@@ -20,6 +20,7 @@ from ..ir import walk
 from ..ir.alias import in_place
 from ..ir.core import Op, Ref
 from ..ir.names import assign_names, free_names
+from ..loader import CLOSURE
 from ..ir.printer import Printer, constant
 
 
@@ -130,6 +131,21 @@ def _strip(args):
         if a is not None:
             a.annotation = None
     return args
+
+
+def add_closure_parameters(fn, functions, binder) -> dict:
+    """Make the user's closure variables that ``functions`` read factory parameters (their
+    cells are passed in: shared, not copied); returns those cells."""
+    closure = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+    used = set()
+    for function in functions:
+        used |= free_names(function)
+    found = {}
+    for name, cell in closure.items():
+        if name in used and name not in binder.helpers:
+            binder.helpers[name] = CLOSURE
+            found[name] = cell
+    return found
 
 
 def factory_text(factory: str, functions: list, binder: Binder) -> str:

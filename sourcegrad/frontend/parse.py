@@ -17,15 +17,12 @@ from . import nodes
 class SourceInfo:
     """The user's function as text: enough to locate any node in its file."""
 
-    function: object
+    name: str  # the function's qualified name (the function itself is not kept: caches must
+    #            not keep it alive)
     filename: str
     first_line: int  # file line number of the parsed text's line 1
     indent: int  # columns removed by dedent
     lines: list[str]  # the dedented text, split into lines
-
-    @property
-    def name(self) -> str:
-        return getattr(self.function, "__qualname__", getattr(self.function, "__name__", "?"))
 
     def locate(self, node) -> Location:
         lineno = getattr(node, "lineno", None) or 1
@@ -84,7 +81,8 @@ def parse_function(fn) -> tuple[gast.FunctionDef, SourceInfo]:
     text = "".join(lines)
     dedented = textwrap.dedent(text)
     indent = _indent(text) - _indent(dedented)
-    info = SourceInfo(fn, filename, max(first_line, 1), indent, dedented.splitlines())
+    name = getattr(fn, "__qualname__", getattr(fn, "__name__", "?"))
+    info = SourceInfo(name, filename, max(first_line, 1), indent, dedented.splitlines())
     try:
         module = to_gast(ast.parse(dedented))
     except SyntaxError:

@@ -57,3 +57,16 @@ def inline(function, args: list, origin=None):
     copier = Copier(dict(zip(function.params, args)), origin)
     block = copier.block(function.body)
     return block.stmts, block.yields
+
+
+def copy_function(function, name: str | None = None):
+    """A copy of ``function`` with every value fresh (its facts -- names to share, owned
+    parameters -- carried over)."""
+    from dataclasses import replace
+    copier = Copier({})
+    params = [copier.fresh(p) for p in function.params]
+    body = copier.block(function.body)
+    share = [(copier.atom(a), copier.atom(b)) for a, b in function.share]
+    owned = {copier.atom(p) for p in function.owned}
+    return replace(function, name=name or function.name, params=params, body=body,
+                   share=share, owned=owned), copier.mapping

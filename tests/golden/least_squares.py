@@ -15,11 +15,11 @@ def bind_grad_least_squares(check_numeric, check_real, reduced_count, unbroadcas
         r = add - y
         # backward sweep
         # grad of: return np.mean(r ** 2)
-        mul = 1.0 / reduced_count(r, None) * 2 * r
+        dr = 1.0 / reduced_count(r, None) * 2 * r
         # grad of: r = x @ W + b - y
-        dadd = unbroadcast(mul, add)
+        dadd = unbroadcast(dr, add)
         db = unbroadcast(dadd, b)
-        matmul_rhs_1 = matmul_rhs(unbroadcast(dadd, matmul), x, W)
-        return (as_gradient(matmul_rhs_1, W), as_gradient(db, b))
+        dW = matmul_rhs(unbroadcast(dadd, matmul), x, W)
+        return (as_gradient(dW, W), as_gradient(db, b))
 
     return (grad_least_squares,)

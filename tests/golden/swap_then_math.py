@@ -14,16 +14,16 @@ def bind_value_and_grad_swap_then_math(check_numeric, seed, unbroadcast, as_grad
         c = sin * b_1
         # c += a ** 2
         c = c + b ** 2
-        g = seed(c)
+        dc = seed(c)
         # backward sweep
         # grad of: c += a ** 2
-        dc = unbroadcast(g, a)
-        mul = unbroadcast(g, b) * 2 * b
+        dc_1 = unbroadcast(dc, a)
+        db = unbroadcast(dc, b) * 2 * b
         # grad of: c = math.sin(a) * b
-        mul_1 = dc * sin
-        db = mul + unbroadcast(dc * b_1, sin) * math.cos(b)
+        mul = dc_1 * sin
+        db = db + unbroadcast(dc_1 * b_1, sin) * math.cos(b)
         # grad of: a, b = b, a * 2.0
-        mul = mul_1 * 2.0
-        return (c, (as_gradient(mul, a), as_gradient(db, b)))
+        da = mul * 2.0
+        return (c, (as_gradient(da, a), as_gradient(db, b)))
 
     return (value_and_grad_swap_then_math,)

@@ -1,0 +1,201 @@
+"""Rewrites that the arguments' signatures make possible (``infer.py`` gives every value's
+abstract value): run-time helpers that decide by shape, rank or type become the one operation
+they would pick.
+
+* ``unbroadcast(g, x)``: nothing when ``g`` and ``x`` have the same length-1 axes, else the
+  sums over exactly the broadcast axes;
+* ``matmul_lhs``/``matmul_rhs``: the product for the operands' ranks (``g @ b.T``, ...);
+* the checks of the arguments (numeric, real) go where the signature settles them, and the
+  seed is 1.0 for a scalar result;
+* ``as_gradient(d, x)`` is ``d`` when ``d`` is a fresh array of ``x``'s type, dtype and shape.
+"""
+from __future__ import annotations
+
+import gast
+import numpy as np
+
+from .. import runtime
+from ..ir import walk
+from ..ir.alias import _fresh_call
+from ..ir.build import Builder
+from ..ir.core import Const, Op, Var
+from ..rules import lookup
+from ..rules.binding import bind
+from .infer import _float_like, aval_of, infer
+
+
+class _Context:
+    def __init__(self, function, params):
+        self.avals = infer(function, params)
+        self.counts = walk.use_counts(function.body)
+        self.definitions = {s.outs[0]: s for s in walk.statements(function.body)
+                            if s.__class__ is Op and len(s.outs) == 1}
+        self.mapping: dict = {}  # values that became another atom
+
+
+def specialize(function, params: dict) -> None:
+    """Rewrite ``function`` in place for arguments with the abstract values ``params``
+    (twice: a rewrite can settle what another one needs to know)."""
+    for _ in range(2):
+        ctx = _Context(function, params)
+        for block in _blocks(function.body):
+            rewritten = []
+            for stmt in block.stmts:
+                if stmt.__class__ is Op and stmt.kind == "call" and stmt.method is None:
+                    replacement = _rewrite(stmt, ctx)
+                    if replacement is not None:
+                        rewritten.extend(replacement)
+                        continue
+                rewritten.append(stmt)
+            block.stmts = rewritten
+        walk.substitute(function.body, ctx.mapping)
+
+
+def _blocks(block):
+    yield block
+    for stmt in block.stmts:
+        if stmt.__class__ is not Op:
+            for inner in stmt.blocks():
+                yield from _blocks(inner)
+
+
+def _rewrite(op, ctx):
+    """The statements replacing ``op`` (an empty list drops it), or None to keep it."""
+    prim, args = op.prim, op.args
+    try:
+        handler = _HANDLERS.get(prim)
+    except TypeError:
+        return None
+    if handler is None or op.kwargs:
+        return None
+    return handler(op, [aval_of(a, ctx.avals) for a in args], ctx)
+
+
+def _check_numeric(op, avals_, ctx):
+    a = avals_[1]
+    if a.kind in ("float", "int") or (a.kind in ("array", "scalar") and a.dtype is not None
+                                      and a.dtype.kind in "fiu"):
+        return []
+    return None
+
+
+def _check_real(op, avals_, ctx):
+    a = avals_[1]
+    if a.kind in ("float", "int", "none", "bool") or (a.kind in ("array", "scalar") and
+                                                     a.dtype is not None and
+                                                     a.dtype.kind != "c"):
+        return []
+    return None
+
+
+def _seed(op, avals_, ctx):
+    a = avals_[0]
+    real = a.kind in ("float", "int") or (a.dtype is not None and a.dtype.kind in "fiu")
+    if a.rank == 0 and real:
+        return _becomes(op, Const(1.0), ctx)
+    if real and a.kind == "array" and a.ones is not None and all(o is True for o in a.ones):
+        # a one-element array: ones of its shape, as a number until an array needs it
+        return [Op(op.outs, "call", runtime.expand_to, [Const(1.0), op.args[0]],
+                   origin=op.origin)]
+    return None
+
+
+def _becomes(op, atom, ctx):
+    """``op``'s value is ``atom``: the op goes and its readers read ``atom``."""
+    ctx.mapping[op.outs[0]] = atom
+    return []
+
+
+def _unbroadcast(op, avals_, ctx):
+    ag, ax = avals_
+    g, x = op.args
+    if not (ag.shape_known() and ax.shape_known()):
+        return None
+    if ag.rank == ax.rank and (ag.rank == 0 or ag.ones == ax.ones):
+        return _becomes(op, g, ctx)
+    if ag.rank < ax.rank:
+        return None
+    b = Builder(origin=op.origin)
+    value = g
+    lead = ag.rank - ax.rank
+    if ax.rank == 0:
+        value = b.call(np.sum, [value], hint="sum")
+        return b.block.stmts[:-1] + [_rename(b.block.stmts[-1], op.outs[0])]
+    if lead:
+        value = b.call(np.sum, [value], [("axis", Const(tuple(range(lead))))], hint="sum")
+    inner = tuple(i for i, (o, og) in enumerate(zip(ax.ones, ag.ones[lead:]))
+                  if o and not og)
+    if inner:
+        value = b.call(np.sum, [value], [("axis", Const(inner)), ("keepdims", Const(True))],
+                       hint="sum")
+    stmts = b.block.stmts
+    stmts[-1] = _rename(stmts[-1], op.outs[0])
+    return stmts
+
+
+def _rename(stmt, out):
+    stmt.outs = [out]
+    return stmt
+
+
+def _matmul(op, avals_, ctx, lhs):
+    ag, aa, ab = avals_
+    g, a, b = op.args
+    ra, rb = aa.rank, ab.rank
+    builder = Builder(origin=op.origin)
+    if ra == 2 and rb == 2:
+        value = builder.binop(gast.MatMult, g, _transposed(builder, b), "matmul") if lhs else \
+            builder.binop(gast.MatMult, _transposed(builder, a), g, "matmul")
+    elif ra == 2 and rb == 1 and ag.rank == 1:
+        value = builder.call(np.outer, [g, b], hint="outer") if lhs else \
+            builder.binop(gast.MatMult, g, a, "matmul")
+    elif ra == 1 and rb == 2 and ag.rank == 1:
+        value = builder.binop(gast.MatMult, b, g, "matmul") if lhs else \
+            builder.call(np.outer, [a, g], hint="outer")
+    elif ra == 1 and rb == 1 and ag.rank == 0:
+        value = builder.binop(gast.Mult, g, b if lhs else a, "mul")
+    else:
+        return None
+    stmts = builder.block.stmts
+    stmts[-1] = _rename(stmts[-1], op.outs[0])
+    return stmts
+
+
+def _transposed(builder, value):
+    rule = lookup(np.transpose)
+    return builder.op("call", np.transpose, [value], hint="T", method=".T",
+                      binding=bind(rule, 1, ()) if rule is not None else None)
+
+
+def _as_gradient(op, avals_, ctx):
+    ad, ax = avals_
+    d, x = op.args
+    if d.__class__ is not Var or ctx.counts.get(d, 0) != 1:
+        return None  # (returned twice, one array would be two gradients)
+    want = _float_like(ax)
+    if ad == want and ad.kind == "float":
+        return _becomes(op, d, ctx)
+    if ad == want and ad.kind == "array" and _made_fresh(ctx.definitions.get(d)):
+        return _becomes(op, d, ctx)
+    return None
+
+
+def _made_fresh(op) -> bool:
+    if op is None:
+        return False
+    if op.kind in ("binop", "unary"):
+        return True
+    return op.kind == "call" and _fresh_call(op)
+
+
+_HANDLERS = {
+    runtime.check_numeric: _check_numeric,
+    runtime.check_real: _check_real,
+    runtime.seed: _seed,
+    runtime.unbroadcast: _unbroadcast,
+    runtime.matmul_lhs: lambda op, av, ctx: _matmul(op, av, ctx, True),
+    runtime.matmul_rhs: lambda op, av, ctx: _matmul(op, av, ctx, False),
+    runtime.as_gradient: _as_gradient,
+}
+
+__all__ = ["specialize"]
