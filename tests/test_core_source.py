@@ -15,6 +15,7 @@ from test_core_corpus_syntax import CASES as SYNTAX_CASES
 from test_core_corpus_syntax import case_id
 
 import sourcegrad
+from sourcegrad.ir.avals import signature_key
 
 CORPUS = SYNTAX_CASES + NUMPY_CASES
 
@@ -42,9 +43,20 @@ def test_source_is_the_code_that_runs(case):
     lines = linecache.getlines(df.__code__.co_filename)
     assert "".join(lines).rstrip("\n") == text.rstrip("\n")
     assert inspect.getsource(df) in text
+    # a call runs the code specialized to its arguments: source(df, *args) is that code
+    args, kwargs = case.args, dict(case.kwargs)
+    df(*args, **kwargs)
+    bound = inspect.signature(df).bind(*args, **kwargs)
+    bound.apply_defaults()
+    specialized = df.__sourcegrad_specializations__.table[
+        tuple(signature_key(a) for a in bound.arguments.values())]
+    text = sourcegrad.source(df, *args, **kwargs)
+    assert "".join(linecache.getlines(specialized.__code__.co_filename)).rstrip("\n") == \
+        text.rstrip("\n")
+    assert inspect.getsource(specialized) in text
     # The generated code needs only the runtime helpers (and the user's own world): nothing
     # it is bound to comes from the compiler.
-    for name, cell in zip(df.__code__.co_freevars, df.__closure__ or ()):
+    for name, cell in zip(specialized.__code__.co_freevars, specialized.__closure__ or ()):
         value = cell.cell_contents
         if getattr(value, "__sourcegrad_generated__", False):  # its float variant
             assert value.__code__.co_filename == df.__code__.co_filename, name
@@ -82,19 +94,25 @@ def test_gradient_function_metadata():
 
 def test_traceback_shows_the_generated_line():
     df = sourcegrad.grad(tanh_layer)
+    args = np.ones(3), np.ones((4, 2))  # shapes that do not multiply
     with pytest.raises(ValueError) as info:
-        df(np.ones(3), np.ones((4, 2)))  # shapes that do not multiply
+        df(*args)
     frames = traceback.extract_tb(info.value.__traceback__)
-    generated = [f for f in frames if f.filename == df.__code__.co_filename]
+    generated = [f for f in frames if f.filename.startswith("<sourcegrad-")]
     assert generated, [f.filename for f in frames]
     assert "x @ W" in generated[-1].line
-    assert generated[-1].line in sourcegrad.source(df)
+    assert generated[-1].line in sourcegrad.source(df, *args)
     assert "x @ W" in "".join(traceback.format_exception(info.value))
 
 
 def test_inspect_getsource_of_the_gradient():
     df = sourcegrad.grad(tanh_layer)
     text = inspect.getsource(df)
+    assert text.lstrip().startswith("def grad_tanh_layer(x, W):")
+    assert "specialize" in text and "return" in text
+    df(np.ones((2, 3)), np.ones((3, 4)))
+    specialized = next(iter(df.__sourcegrad_specializations__.table.values()))
+    text = inspect.getsource(specialized)
     assert text.lstrip().startswith("def grad_tanh_layer(x, W):")
     assert "np.tanh" in text and "return" in text
 

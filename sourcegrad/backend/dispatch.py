@@ -80,14 +80,15 @@ def _describe(key) -> str:
     return getattr(key, "__name__", str(key))
 
 
-def dispatcher_text(name: str, params: list, keyword_only: set, signature_text: str) -> str:
+def dispatcher_text(factory: str, name: str, params: list, keyword_only: set,
+                    signature_text: str) -> str:
     """The function ``grad`` returns: it looks up its arguments' signature and calls the
     specialization compiled for it."""
     keys = ", ".join(f"({p}.dtype, {p}.shape) if type({p}) is ndarray else type({p})"
                      for p in params)
     call = ", ".join(f"{p}={p}" if p in keyword_only else p for p in params)
     return (
-        f"def bind_{name}(ndarray, table, specialize):\n\n"
+        f"def {factory}(ndarray, table, specialize):\n\n"
         f"    def {name}({signature_text}):\n"
         f"        # the code compiled for these arguments' types, dtypes and shapes\n"
         f"        # (sourcegrad.source(df, *args) shows it)\n"
