@@ -133,7 +133,7 @@ class Ctx:
     def value(self, text: str):
         """Evaluate an expression over the live values (raises Rejected if it fails)."""
         try:
-            with np.errstate(all="raise"):
+            with np.errstate(all="raise", under="ignore"):
                 return eval(text, self.namespace())  # noqa: S307 - our own generated text
         except Exception as err:
             raise Rejected(f"{text}: {err}") from None
@@ -150,13 +150,15 @@ class Ctx:
         ns = self.namespace()
         before = set(ns)
         try:
-            with np.errstate(all="raise"):
+            with np.errstate(all="raise", under="ignore"):
                 exec(compile(text, "<generated>", "exec"), ns)  # noqa: S102
         except Exception as err:
             raise Rejected(f"{text!r}: {err}") from None
         env = {k: ns[k] for k in ns
                if k in self.env or (k not in before and not k.startswith("__"))}
         for k, v in env.items():
+            if k.startswith("_probe"):
+                continue  # what a probe run records for the generator
             if (k not in self.env or v is not self.env[k]) and not value_ok(v):
                 raise Rejected(f"{k} out of range")
         return env

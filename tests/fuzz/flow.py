@@ -254,8 +254,8 @@ def while_loop(ctx: Ctx) -> None:
         q = f"np.sum({h} ** 2)"
         trace = _probe_quantity(ctx, "for _ in range(12):", probe_body, q)
         start = float(ctx.value(q))
-        t = _threshold_from(ctx, [start] + trace)
-        if not (0 < t < start):
+        t = _threshold_from(ctx, trace[:4])
+        if not (0 < t < start - 0.05 * max(1.0, start)):
             raise Rejected("loop would not run")
         lines = [f"while {q} > {t}:", f"    {h} = {factor} * {h}"]
     before = set(ctx.env)

@@ -153,7 +153,10 @@ def where_select(ctx: Ctx) -> None:
              and broadcastable(v, ctx.env[a])]
     c = _pick_array(ctx, 0)
     cv = ctx.env[c]
-    threshold = round(float(np.median(cv)), 2) + 0.013
+    values = np.sort(np.ravel(cv))
+    gaps = [(values[i] + values[i + 1]) / 2 for i in range(len(values) - 1)
+            if values[i + 1] - values[i] > 0.15]
+    threshold = round(ctx.rng.choice(gaps), 2) if gaps else round(values[0] - 0.3, 2)
     if masks and ctx.rng.random() < 0.5:
         cond = ctx.rng.choice(masks)
     elif away_from(cv, threshold) and broadcastable(cv, ctx.env[a]):
