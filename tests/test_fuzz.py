@@ -17,6 +17,7 @@ import pytest
 
 from fuzz import CATEGORIES, GenerationFailed, generate
 from fuzz.oracle import check
+from fuzz.runner import is_failure
 
 SHOWN = 12  # failures listed in full in the assertion message
 
@@ -30,8 +31,7 @@ def _run(category: str, count: int):
             invalid.append(f"seed {seed}: {err}")
             continue
         outcome = check(program)
-        undocumented = outcome.cls == "refused" and not outcome.kind.startswith("documented")
-        if outcome.cls in ("wrong", "crash") or undocumented:
+        if is_failure(outcome):  # wrong, crash, or a refusal the docs do not announce
             failures.append((program, outcome))
         elif outcome.cls == "invalid":
             invalid.append(f"seed {seed}: {outcome.detail.splitlines()[-1]}")

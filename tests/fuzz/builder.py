@@ -54,7 +54,7 @@ def value_ok(v) -> bool:
         return all(value_ok(e) for e in v.values())
     if is_float_value(v):
         a = np.asarray(v)
-        return a.size <= MAX_SIZE and a.ndim <= 3 and bool(np.all(np.isfinite(a))) and \
+        return 1 <= a.size <= MAX_SIZE and a.ndim <= 3 and bool(np.all(np.isfinite(a))) and \
             bool(np.all(np.abs(a) <= LIMIT))
     return True
 

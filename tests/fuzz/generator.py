@@ -107,8 +107,8 @@ def _attempt(rng: random.Random, seed: int, category: str) -> Program:
             try:
                 CATEGORIES[cat][1](ctx)
                 break
-            except Rejected:
-                continue
+            except (Rejected, ValueError, IndexError, TypeError):
+                continue  # (the last three: a corner a statement generator does not handle)
         if ctx.returns_early and rng.random() < 0.5:
             break
     if category not in ctx.categories:

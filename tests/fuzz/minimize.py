@@ -99,15 +99,29 @@ def _expression_edits(tree):
             continue
         if not path or path[-1][0] in ("func", "targets", "target"):
             continue
-        children = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)
-                    and not isinstance(c, ast.Constant)]
-        for c in children:
+        for c in _operands(node):
             yield path, c
         yield path, ast.Constant(1.0)
     for node, path in _paths(tree):
         if isinstance(node, ast.Call) and node.keywords:
             for i in range(len(node.keywords)):
                 yield path + [("keywords", i)], None
+
+
+def _operands(node: ast.expr) -> list[ast.expr]:
+    """What an expression may be replaced by: its operands (never a call's function, an
+    attribute's owner or a conditional's test, which would leave odd code behind)."""
+    if isinstance(node, ast.Call):
+        parts = list(node.args) + [k.value for k in node.keywords]
+    elif isinstance(node, ast.IfExp):
+        parts = [node.body, node.orelse]
+    elif isinstance(node, ast.Attribute):
+        parts = []
+    elif isinstance(node, ast.Compare):
+        parts = [node.left] + list(node.comparators)
+    else:
+        parts = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)]
+    return [p for p in parts if not isinstance(p, (ast.Constant, ast.Starred))]
 
 
 def _apply_expression_edit(tree, edit):
@@ -143,8 +157,8 @@ def statement_count(program: Program) -> int:
     return sum(isinstance(n, ast.stmt) for n in ast.walk(ast.parse(program.body)))
 
 
-def minimize(program: Program, outcome: Outcome, *, seconds: float = 60.0,
-             max_checks: int = 600) -> tuple[Program, Outcome]:
+def minimize(program: Program, outcome: Outcome, *, seconds: float = 40.0,
+             max_checks: int = 400) -> tuple[Program, Outcome]:
     """The smallest program found that fails like ``program`` does, and its outcome."""
     target = outcome.signature
     deadline = time.monotonic() + seconds
@@ -201,3 +215,44 @@ def minimize(program: Program, outcome: Outcome, *, seconds: float = 60.0,
             else:
                 position += 1
     return best, best_outcome
+
+
+def fingerprint(program: Program) -> str:
+    """The constructs a (minimized) program uses: the numpy/math calls, the kinds of writes,
+    containers and control flow. Minimized failures with the same fingerprint most likely
+    share a cause, so reports group them by it."""
+    tree = ast.parse(program.body)
+    helpers = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)} - {"f"}
+    features = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = ast.unparse(node.func)
+            if name.startswith(("np.", "math.", "functools.")) or name in ("sum", "logsumexp"):
+                features.add(name)
+            elif name in helpers:
+                features.add("helper()")
+            elif isinstance(node.func, ast.Attribute):
+                features.add(f".{node.func.attr}()")
+        elif isinstance(node, (ast.Assign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                if isinstance(t, ast.Subscript):
+                    kind = "fancy" if isinstance(t.slice, (ast.List, ast.Name)) else \
+                        "slice" if isinstance(t.slice, ast.Slice) else "index"
+                    op = "+=" if isinstance(node, ast.AugAssign) else "="
+                    features.add(f"y[{kind}] {op}")
+                elif isinstance(t, ast.Tuple):
+                    features.add("unpacking")
+                elif isinstance(node, ast.AugAssign):
+                    features.add("augmented")
+        elif isinstance(node, (ast.For, ast.While, ast.If, ast.IfExp, ast.Lambda, ast.ListComp,
+                               ast.Dict, ast.Return)):
+            name = type(node).__name__
+            if not (name == "Return" and node is tree.body[-1].body[-1]):
+                features.add(name if name != "Return" else "early return")
+        elif isinstance(node, ast.Tuple) and isinstance(node.ctx, ast.Load):
+            if any(isinstance(e, ast.Tuple) for e in node.elts):
+                features.add("nested tuple")
+        elif isinstance(node, ast.FunctionDef) and node.name != "f" and node not in tree.body:
+            features.add("nested def")
+    return " ".join(sorted(features)) or "(plain)"

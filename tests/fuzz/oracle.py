@@ -174,9 +174,11 @@ def _structure_problem(grads, program: Program) -> str:
 
 
 def _close(a, b, rtol, atol) -> bool:
+    """NaN equals NaN here (two computations agreeing); NaN against finite differences is
+    caught by the tolerance test in _compare_numeric."""
     try:
         return bool(np.allclose(np.asarray(a, float), np.asarray(b, float), rtol=rtol,
-                                atol=atol, equal_nan=False))
+                                atol=atol, equal_nan=True))
     except (TypeError, ValueError):
         return False
 

@@ -124,12 +124,19 @@ def _binds(stmt: ast.stmt, a: str, b: str, text: str) -> bool:
 
 
 def _alias_before(source: str, lineno: int | None, a: str, b: str) -> bool:
-    """The documented case: an alias made before the write, or in the same loop."""
+    """The documented case, judged on the text when the line never runs: an alias made
+    before the write with neither name bound to something else in between, or an alias
+    made in the same loop as the write."""
     tree = ast.parse(source)
     loops = [n for n in ast.walk(tree) if isinstance(n, (ast.For, ast.While))]
     aliases = [n for n in ast.walk(tree) if isinstance(n, ast.stmt) and _binds(n, a, b, source)]
+    rebinds = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Assign)
+               and any(isinstance(t, ast.Name) and t.id in (a, b) for t in n.targets)
+               and not _binds(n, a, b, source)]
     for stmt in aliases:
-        if lineno is None or stmt.lineno < lineno:
+        if lineno is None:
+            return True
+        if stmt.lineno < lineno and not any(stmt.lineno < r < lineno for r in rebinds):
             return True
         if any(loop.lineno <= min(stmt.lineno, lineno) and
                max(stmt.lineno, lineno) <= loop.end_lineno for loop in loops):

@@ -4,17 +4,23 @@ from __future__ import annotations
 import collections
 import multiprocessing
 import pathlib
-import time
 import warnings
 from dataclasses import dataclass
 
 from .generator import CATEGORIES, GenerationFailed, generate
-from .minimize import minimize, statement_count
+from .minimize import fingerprint, minimize, statement_count
 from .oracle import Outcome, check
 from .program import Program
 
 CLASSES = ["ok", "wrong", "crash", "refused", "kinky", "invalid"]
 FAILURES = ("wrong", "crash", "refused")
+
+
+def is_failure(outcome: Outcome) -> bool:
+    """What the fuzzer reports: wrong, crash, and refusals the docs do not announce."""
+    if outcome.cls == "refused":
+        return not outcome.kind.startswith("documented")
+    return outcome.cls in ("wrong", "crash")
 
 
 @dataclass
@@ -73,7 +79,7 @@ def minimize_failures(records: list[Record], per_signature: int, jobs: int = 1) 
     for r in records:
         # a wrong gradient says nothing about its cause: take some from every category
         key = r.outcome.signature + (r.category if r.outcome.cls == "wrong" else "")
-        if r.outcome.cls in FAILURES and seen[key] < per_signature:
+        if is_failure(r.outcome) and seen[key] < per_signature:
             seen[key] += 1
             chosen.append(r)
     if jobs <= 1:
@@ -110,6 +116,18 @@ def signature_table(records: list[Record]) -> str:
         seeds = ", ".join(str(r.seed) for r in rs[:5])
         lines.append(f"{len(rs):6}  {sig[:110]}\n        seeds: {seeds}")
     return "\n".join(lines)
+
+
+def fingerprint_table(records: list[Record]) -> str:
+    """Minimized failures grouped by the constructs they use (see minimize.fingerprint)."""
+    groups = collections.defaultdict(list)
+    for r in records:
+        if r.minimized is not None:
+            key = f"{r.minimized_outcome.signature[:60]} | {fingerprint(r.minimized)}"
+            groups[key].append(r)
+    return "\n".join(f"{len(rs):4}  {key}\n        seeds: "
+                     f"{', '.join(str(r.seed) for r in rs[:6])}"
+                     for key, rs in sorted(groups.items()))
 
 
 def notes_table(records: list[Record]) -> str:
@@ -149,13 +167,11 @@ def write_reports(records: list[Record], out: pathlib.Path, text: str) -> None:
 def report(records: list[Record], seconds: float) -> str:
     parts = [f"{len(records)} programs in {seconds:.0f} s", "", summary_table(records), "",
              "failure signatures (count, class:kind:message):", signature_table(records)]
+    if any(r.minimized is not None for r in records):
+        parts += ["", "minimized failures by signature | constructs used:",
+                  fingerprint_table(records)]
     notes = notes_table(records)
     if notes:
         parts += ["", "second opinions (autograd):", notes]
     return "\n".join(parts) + "\n"
 
-
-def timed(fn, *args, **kwargs):
-    start = time.monotonic()
-    result = fn(*args, **kwargs)
-    return result, time.monotonic() - start
