@@ -200,8 +200,9 @@ def _update(body: Ctx, t: str) -> str:
 def _body(ctx: Ctx, bound: dict, carried: list[str]) -> Ctx:
     body = ctx.child(dict(ctx.env, **bound))
     for _ in range(ctx.rng.choice([0, 0, 1])):
+        nested = ctx.rng.choice([for_loop, if_statement]) if body.depth <= 2 else _extra
         try:
-            _extra(body) if body.depth > 2 or ctx.rng.random() < 0.7 else for_loop(body)
+            _extra(body) if ctx.rng.random() < 0.6 else nested(body)
         except Rejected:
             pass
     for t in carried:

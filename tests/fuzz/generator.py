@@ -101,7 +101,7 @@ def _attempt(rng: random.Random, seed: int, category: str) -> Program:
               counter=itertools.count(1))
     ctx.owned = {p for p, v in zip(params, args) if isinstance(v, float)}  # immutable
     ctx.unread = [p for p, v in zip(params, args) if is_float_value(v)]
-    for _ in range(rng.randint(2, 9)):
+    for _ in range(rng.randint(2, 7)):  # most programs get 2 to 15 statements
         for _try in range(6):
             cat = _draw_category(rng, category) if _try < 4 else "elementwise"
             try:

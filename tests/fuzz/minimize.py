@@ -1,7 +1,7 @@
 """Greedy minimization of a failing program, on its syntax tree.
 
-Edits, tried in order until none keeps the failure: delete a statement (anywhere, helpers
-and constants included), replace a compound statement by one of its bodies, replace an
+Edits, tried in order until none keeps the failure: inline a name bound once to another
+name, delete a statement (anywhere, helpers and constants included), replace a compound statement by one of its bodies, replace an
 expression by one of its operands (or by 1.0), drop a keyword argument, differentiate fewer
 parameters, drop parameters nothing reads. An edit is kept when the program still fails with
 the same signature (class, kind and, for crashes and refusals, the normalized message);
@@ -10,6 +10,7 @@ any other outcome, ``invalid`` included, rejects it.
 from __future__ import annotations
 
 import ast
+import collections
 import copy
 import time
 
@@ -67,8 +68,30 @@ def _statement_edits(tree):
                 yield ("unwrap", path, "orelse")
 
 
+def _alias_edits(tree):
+    """``a = b`` (a bound only there): use ``b`` wherever ``a`` is read, drop the line."""
+    stores = collections.Counter(n.id for n in ast.walk(tree)
+                                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+    for node, path in _paths(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
+                isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Name) \
+                and stores[node.targets[0].id] == 1:
+            yield ("inline", path, node.targets[0].id, node.value.id)
+
+
 def _apply_statement_edit(tree, edit):
     new = copy.deepcopy(tree)
+    if edit[0] == "inline":
+        _, path, alias, name = edit
+        parent = _located(new, path[:-1])
+        field, index = path[-1]
+        del getattr(parent, field)[index]
+        if not getattr(parent, field):
+            getattr(parent, field).append(ast.Pass())
+        for n in ast.walk(new):
+            if isinstance(n, ast.Name) and n.id == alias and isinstance(n.ctx, ast.Load):
+                n.id = name
+        return new
     if edit[0] == "delete":
         _, owner, name, i = edit
         # find the same owner in the copy by position among statement lists
@@ -200,7 +223,8 @@ def minimize(program: Program, outcome: Outcome, *, seconds: float = 40.0,
         position = 0
         while budget_left():
             tree = ast.parse(best.body)
-            edits = [(_apply_statement_edit, e) for e in _statement_edits(tree)] + \
+            edits = [(_apply_statement_edit, e) for e in _alias_edits(tree)] + \
+                    [(_apply_statement_edit, e) for e in _statement_edits(tree)] + \
                     [(_apply_expression_edit, e) for e in _expression_edits(tree)]
             if position >= len(edits):
                 break

@@ -60,12 +60,13 @@ def matmul(ctx: Ctx) -> None:
     b = ctx.pick_other(a, lambda v: np.ndim(v) >= 1) or a
     fa, fb = _matmul_forms(a, ctx.env[a]), _matmul_forms(b, ctx.env[b])
     ops = ["{0} @ {1}", "np.dot({0}, {1})", "np.matmul({0}, {1})", "{0}.dot({1})",
-           "np.inner({0}, {1})", "np.tensordot({0}, {1}, axes=1)"]
+           "np.inner({0}, {1})", "np.tensordot({0}, {1}, axes=1)", "np.outer({0}, {1})"]
     for _ in range(12):
         x, y = ctx.rng.choice(fa), ctx.rng.choice(fb)
         rhs = ctx.rng.choice(ops).format(x, y)
         try:
-            ctx.value(rhs)
+            if np.size(ctx.value(rhs)) > 24:
+                continue
         except Rejected:
             continue
         return _one(ctx, rhs)

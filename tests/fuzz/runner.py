@@ -54,16 +54,23 @@ def _minimize_record(record: Record) -> Record:
     return record
 
 
+# sourcegrad's cache keeps every differentiated function alive (its generated code refers
+# to the function's module globals, and the cache is a WeakKeyDictionary of functions):
+# long campaigns run in worker processes that are replaced every so many programs.
+PROGRAMS_PER_WORKER = 500
+
+
 def run_many(seeds, category=None, jobs: int = 1, progress=None) -> list[Record]:
     work = [(s, category) for s in seeds]
-    if jobs <= 1:
+    if jobs <= 1 and len(work) <= PROGRAMS_PER_WORKER:
         records = []
         for i, item in enumerate(work):
             records.append(run_seed(*item))
             if progress:
                 progress(i + 1, len(work))
         return records
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+    with multiprocessing.get_context("fork").Pool(
+            max(1, jobs), maxtasksperchild=PROGRAMS_PER_WORKER // 4) as pool:
         records = []
         for i, record in enumerate(pool.imap(_run_seed_args, work, chunksize=4)):
             records.append(record)
