@@ -133,12 +133,25 @@ def _alias_before(source: str, lineno: int | None, a: str, b: str) -> bool:
     rebinds = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Assign)
                and any(isinstance(t, ast.Name) and t.id in (a, b) for t in n.targets)
                and not _binds(n, a, b, source)]
+    branches = [(n.body, n.orelse) for n in ast.walk(tree) if isinstance(n, ast.If) and n.orelse]
+
+    def inside(block, line):
+        return bool(block) and block[0].lineno <= line <= block[-1].end_lineno
+
+    def exclusive(a, b):  # in the two branches of one if: one never reaches the other
+        return any(inside(x, a) and inside(y, b) or inside(y, a) and inside(x, b)
+                   for x, y in branches)
+
     for stmt in aliases:
         if lineno is None:
             return True
-        if stmt.lineno < lineno and not any(stmt.lineno < r < lineno for r in rebinds):
+        if stmt.lineno < lineno and not exclusive(stmt.lineno, lineno) and \
+                not any(stmt.lineno < r < lineno for r in rebinds):
             return True
-        if any(loop.lineno <= min(stmt.lineno, lineno) and
-               max(stmt.lineno, lineno) <= loop.end_lineno for loop in loops):
-            return True
+        for loop in loops:  # the alias, at the end of an iteration, reaching the next one
+            if not (loop.lineno <= lineno < stmt.lineno <= loop.end_lineno):
+                continue
+            if not any(stmt.lineno < r <= loop.end_lineno or loop.lineno <= r < lineno
+                       for r in rebinds):
+                return True
     return False

@@ -99,6 +99,8 @@ def recursive_helper(ctx: Ctx) -> None:
     name = _helper_name(ctx)
     h = _helper_ctx(ctx, {"a": ctx.env[a]})
     step, _ = expression(h, 1)
+    if "a" not in names_in(step):  # a recursion that forgets its argument is not a user's
+        step = f"a * {paren(step)}"
     form = ctx.rng.choice([f"return {name}({step}, depth - 1)",
                            f"return {expressions.paren(step)} + 0.5 * {name}(a * 0.5, depth - 1)"])
     text = "\n".join([f"def {name}(a, depth):", "    if depth == 0:", "        return a",
