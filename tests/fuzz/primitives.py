@@ -269,9 +269,12 @@ def reduction(ctx: Ctx) -> None:
     if kind in ("prod", "cumprod") and not (away_from(av, 0.0, 0.2)
                                             and np.max(np.abs(av)) < 3.0):
         raise Rejected("product range")
-    if kind == "std" and np.std(av) < 0.1:
+    # std and norm are not differentiable where they vanish (the docs say so): keep every
+    # reduced slice away from 0, a length-1 axis included
+    if kind == "std" and np.min(np.std(av, axis=ax)) < 0.1:
         raise Rejected("std near 0")
-    if kind == "norm" and np.linalg.norm(av) < 0.3:
+    if kind == "norm" and np.min(np.linalg.norm(np.atleast_1d(av), axis=None if ax is None
+                                                else ax)) < 0.3:
         raise Rejected("norm near 0")
     nd1 = "" if np.ndim(av) <= 1 else ctx.rng.choice(["", ", axis=0", ", axis=1"])
     single_axis = axis if "(0, 1)" not in axis and "keepdims" not in axis else nd1
