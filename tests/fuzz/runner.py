@@ -146,9 +146,11 @@ def repro_text(record: Record) -> str:
     """A self-contained file: the (minimized) program, its arguments, what went wrong."""
     program = record.minimized or record.program
     outcome = record.minimized_outcome or record.outcome
+    root = pathlib.Path(__file__).resolve().parents[2]
     header = [f"# sourcegrad fuzz finding: {outcome.cls} ({outcome.kind})",
               f"# seed {record.seed}, category {record.category}, "
-              f"differentiated: {program.wrt}"]
+              f"differentiated: {program.wrt}",
+              f"# run it: PYTHONPATH={root} python <this file>"]
     if record.minimized is not None:
         header.append(f"# minimized from {statement_count(record.program)} to "
                       f"{statement_count(program)} statements")
