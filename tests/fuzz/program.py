@@ -10,8 +10,10 @@ from __future__ import annotations
 import copy
 import importlib.util
 import itertools
+import multiprocessing.util
 import os
 import pathlib
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 
@@ -70,10 +72,13 @@ def value_text(value) -> str:
 
 
 def scratch_dir() -> pathlib.Path:
-    """One temporary directory per process for the program files."""
+    """One temporary directory per process for the program files, removed when the process
+    ends (a multiprocessing finalizer, since pool workers skip atexit handlers)."""
     global _scratch_dir
-    if _scratch_dir is None:
+    if _scratch_dir is None or _scratch_dir.name.split("_")[1] != str(os.getpid()):
         _scratch_dir = pathlib.Path(tempfile.mkdtemp(prefix=f"sgfuzz_{os.getpid()}_"))
+        multiprocessing.util.Finalize(None, shutil.rmtree, args=(str(_scratch_dir), True),
+                                      exitpriority=1)
     return _scratch_dir
 
 

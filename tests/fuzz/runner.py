@@ -69,14 +69,21 @@ def run_many(seeds, category=None, jobs: int = 1, progress=None) -> list[Record]
             if progress:
                 progress(i + 1, len(work))
         return records
-    with multiprocessing.get_context("fork").Pool(
-            max(1, jobs), maxtasksperchild=PROGRAMS_PER_WORKER // 4) as pool:
-        records = []
-        for i, record in enumerate(pool.imap(_run_seed_args, work, chunksize=4)):
-            records.append(record)
-            if progress:
-                progress(i + 1, len(work))
+    pool = multiprocessing.get_context("fork").Pool(
+        max(1, jobs), maxtasksperchild=PROGRAMS_PER_WORKER // 4)
+    records = []
+    for i, record in enumerate(pool.imap(_run_seed_args, work, chunksize=4)):
+        records.append(record)
+        if progress:
+            progress(i + 1, len(work))
+    _finish(pool)
     return records
+
+
+def _finish(pool) -> None:
+    """close + join, not terminate: workers that exit normally remove their scratch files."""
+    pool.close()
+    pool.join()
 
 
 def minimize_failures(records: list[Record], per_signature: int, jobs: int = 1) -> None:
@@ -92,8 +99,9 @@ def minimize_failures(records: list[Record], per_signature: int, jobs: int = 1) 
     if jobs <= 1:
         done = [_minimize_record(r) for r in chosen]
     else:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            done = pool.map(_minimize_record, chosen, chunksize=1)
+        pool = multiprocessing.get_context("fork").Pool(jobs)
+        done = pool.map(_minimize_record, chosen, chunksize=1)
+        _finish(pool)
     by_seed = {r.seed: r for r in done}
     for r in records:
         if r.seed in by_seed:
