@@ -6,6 +6,8 @@
   ``sourcegrad.extend`` without leaking them (or gradients compiled with them) into other tests.
 * ``write_function`` turns generated program text into a function defined in a real file
   (sourcegrad reads source), for the hypothesis tests that write programs.
+* ``--fuzz-programs N`` sets how many random programs ``tests/test_fuzz.py`` checks (spread
+  over its categories); ``python -m tests.fuzz`` runs larger campaigns.
 """
 from __future__ import annotations
 
@@ -16,12 +18,21 @@ import pathlib
 import pytest
 
 GOLDEN_DIR = pathlib.Path(__file__).parent / "golden"
+FUZZ_PROGRAMS = 640  # the CI budget of tests/test_fuzz.py: about 30 s on one core
 _modules = itertools.count()
 
 
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="rewrite tests/golden/*.py from the current generated source")
+    parser.addoption("--fuzz-programs", type=int, default=FUZZ_PROGRAMS,
+                     help="random programs tests/test_fuzz.py checks, over all categories "
+                          f"(default {FUZZ_PROGRAMS})")
+
+
+@pytest.fixture
+def fuzz_programs(request) -> int:
+    return int(request.config.getoption("--fuzz-programs"))
 
 
 @pytest.fixture
