@@ -110,6 +110,9 @@ def function_text(function, binder: Binder, kinds=None, comments=True,
     printer.find_inlined(function.body)
     printer.names = assign_names(function, writes, reserved - {p.hint for p in function.params},
                                  printer.inlined)
+    # a write whose result could not take its target's name is printed as a copy instead
+    printer.in_place = {op for op in writes if printer.names.get(
+        op.outs[-1] if op.kind == "pop" else op.outs[0]) == printer.names.get(op.args[0])}
     signature = _signature(function, params)
     text = printer.function(function, signature)
     return text

@@ -254,8 +254,13 @@ class Lowering(ExpressionLowering):
             results.append((self.block, self.env, self.terminated))
         (then, then_env, then_done), (orelse, else_env, else_done) = results
         self.env, self.block, self.origin = saved_env, saved_block, origin
-        names = [n for n in _ordered_keys(then_env, else_env)
-                 if not _same(then_env.get(n, UNBOUND), else_env.get(n, UNBOUND))]
+        names = []
+        for n in _ordered_keys(then_env, else_env):
+            if _same(then_env.get(n, UNBOUND), else_env.get(n, UNBOUND)):
+                if n in then_env:  # (both sides bound it to one value: no output needed)
+                    self.env[n] = then_env[n]
+            else:
+                names.append(n)
         outs = []
         for name in names:
             sides = [self.branch_atom(env.get(name, UNBOUND), name) for env in (then_env,

@@ -30,8 +30,8 @@ import numpy as np
 from .. import runtime, runtime_adjoints
 from ..runtime_flow import ShapeStack
 from . import walk
-from .core import UNBOUND, Free, If, Op, Var
-from .names import UnionFind
+from .core import Free, If, Op, Var
+from .positions import Positions
 
 WRITES = frozenset(("setitem", "augop", "append", "extend", "pop"))
 _FRESH_KINDS = frozenset(("binop", "unary", "compare", "slice"))
@@ -64,55 +64,67 @@ def _fresh_call(op) -> bool:
 
 
 class Storage:
-    """Storage classes and holding relations of every value of a function (``kinds``: the
-    front end's container kinds, which say whether ``y[i] = v`` stores ``v`` itself or copies
-    its values)."""
+    """Points-to facts of every value of a function: the objects (allocation sites) each value
+    may be, and what each object may hold (``kinds``: the front end's container kinds, which
+    say whether ``y[i] = v`` stores ``v`` itself or copies its values).
+
+    An object is the operation that made it (a fresh array, a list literal), or, for a
+    parameter or a global, the caller's object. A view, a region's output, the result of a
+    write, or the result of a call that might return its argument may be any object its
+    operand may be; a container's elements are what its objects hold.
+    """
 
     def __init__(self, function, kinds=None):
         self.kinds = kinds or {}
         self.owned_params = set(function.owned)
         self.definitions: dict = {}
-        self.phis: dict = {}  # a region's output or carried value -> the values flowing in
-        self.classes = UnionFind()
-        self.holds: list = []  # (container, element) pairs of Vars
-        self.elements: list = []  # (value, container): value is one of container's elements
-        self.external: set = set(function.params) - set(function.owned)
+        self.points: dict = {}  # Var -> set of objects it may be
+        self.holds: dict = {}  # object -> set of objects it may hold
+        self.external: set = set()  # objects the caller owns
+        self.constraints: list = []  # deferred flows, solved to a fixpoint
+        for p in function.params:
+            site = ("param", p)
+            self.points[p] = {site}
+            if p not in self.owned_params:
+                self.external.add(site)
         self._block(function.body)
-        find = self.classes.find
-        # an element read from a container is one of the values the container holds
-        changed = True
-        while changed:
-            changed = False
-            for value, container in self.elements:
-                for holder, element in self.holds:
-                    if find(holder) is find(container) and find(element) is not find(value):
-                        self.classes.union(value, element)
-                        changed = True
-        self.external = {find(v) for v in self.external}
-        members: dict = {}
-        for v in walk.defined_in(function.body) | set(function.params):
-            members.setdefault(find(v), []).append(v)
-        self.members = members
-        holders: dict = {}  # element class -> classes holding it
-        for container, element in self.holds:
-            holders.setdefault(find(element), set()).add(find(container))
-        self.holders = holders
+        self._solve()
+        self.members = {}  # object -> the values that may be it
+        for var, objects in self.points.items():
+            for obj in objects:
+                self.members.setdefault(obj, []).append(var)
 
-    def join(self, a, b) -> None:
-        if a.__class__ is Var and b.__class__ is Var:
-            self.classes.union(a, b)
-        elif a.__class__ is Var and b.__class__ is Free:
-            self.external.add(a)
+    # -- building the constraints ------------------------------------------------------------
+    def flow(self, dst, src) -> None:
+        """``dst`` may be whatever ``src`` may be."""
+        if dst.__class__ is Var:
+            if src.__class__ is Var:
+                self.constraints.append(("copy", dst, src))
+            elif src.__class__ is Free:
+                site = ("free", src.path)
+                self.external.add(site)
+                self.points.setdefault(dst, set()).add(site)
+
+    def fresh(self, dst, op) -> None:
+        self.points.setdefault(dst, set()).add(("op", op))
+
+    def hold(self, container, element) -> None:
+        if container.__class__ is Var and element.__class__ in (Var, Free):
+            if element.__class__ is Free:
+                site = ("free", element.path)
+                self.external.add(site)
+                self.constraints.append(("store-object", container, site))
+            else:
+                self.constraints.append(("store", container, element))
 
     def element(self, value, container) -> None:
         if value.__class__ is Var and container.__class__ is Var:
-            self.elements.append((value, container))
+            self.constraints.append(("load", value, container))
         elif value.__class__ is Var and container.__class__ is Free:
-            self.external.add(value)
-
-    def hold(self, container, element) -> None:
-        if container.__class__ is Var and element.__class__ is Var:
-            self.holds.append((container, element))
+            site = ("free", container.path)
+            self.external.add(site)
+            self.points.setdefault(value, set()).add(("contents", container.path))
+            self.external.add(("contents", container.path))
 
     def _block(self, block) -> None:
         for stmt in block.stmts:
@@ -123,17 +135,14 @@ class Storage:
                 for b in stmt.blocks():
                     self._block(b)
                 for out, a, c in zip(stmt.outs, stmt.then.yields, stmt.orelse.yields):
-                    self.join(out, a)
-                    self.join(out, c)
-                    self.phis[out] = [a, c]
+                    self.flow(out, a)
+                    self.flow(out, c)
             else:
                 for out, p, init, y in zip(stmt.outs, stmt.params, stmt.inits,
                                            stmt.body.yields):
-                    self.join(out, p)
-                    self.join(p, init)
-                    self.join(p, y)
-                    self.phis[out] = [p]
-                    self.phis[p] = [init, y]
+                    self.flow(p, init)
+                    self.flow(p, y)
+                    self.flow(out, p)
                 for b in stmt.blocks():
                     self._block(b)
 
@@ -141,161 +150,140 @@ class Storage:
         kind = op.kind
         for out in op.outs:
             self.definitions[out] = op
+            self.points.setdefault(out, set())
         if kind in _FRESH_KINDS or (kind == "call" and _fresh_call(op)):
+            self.fresh(op.outs[0], op) if op.outs else None
             return
         if kind in _CONTAINER_KINDS:
+            self.fresh(op.outs[0], op)
             for a in op.args:
                 self.hold(op.outs[0], a)
             return
         if kind in ("append", "extend"):
-            self.join(op.outs[0], op.args[0])
-            self.hold(op.outs[0], op.args[1])
-            return
-        if kind == "call" and op.prim is ShapeStack:
+            self.flow(op.outs[0], op.args[0])
+            if kind == "append":
+                self.hold(op.outs[0], op.args[1])
+            else:
+                self.constraints.append(("store-contents", op.outs[0], op.args[1]))
             return
         if kind == "pop":
-            self.join(op.outs[1], op.args[0])
+            self.flow(op.outs[1], op.args[0])
             self.element(op.outs[0], op.args[0])
             return
-        if kind == "getitem" and self.kinds.get(op.args[0]) in _CONTAINER_KINDS:
-            self.element(op.outs[0], op.args[0])
-            return
-        if kind == "unpack" and self.kinds.get(op.args[0]) in _CONTAINER_KINDS:
+        if kind == "getitem" or kind == "unpack":
             for out in op.outs:
-                self.element(out, op.args[0])
+                if self.kinds.get(op.args[0]) in _CONTAINER_KINDS:
+                    self.element(out, op.args[0])
+                elif self.kinds.get(op.args[0]) in (None, "array"):
+                    self.flow(out, op.args[0])  # (part of) the array: a view
+                else:  # a container or an array: either
+                    self.element(out, op.args[0])
+                    self.flow(out, op.args[0])
             return
         if kind in ("setitem", "augop"):
             # the result is the target, written; an array stores copies of the item's values,
             # a list or dict the item itself
-            self.join(op.outs[0], op.args[0])
+            self.flow(op.outs[0], op.args[0])
             if kind == "setitem" and self.kinds.get(op.args[0]) not in (None, "array"):
                 self.hold(op.outs[0], op.args[2])
             return
-        # views, elements, unknown calls: the result may be (part of) any operand
+        # a numpy function may return (a view of) its array, which comes first (np.reshape,
+        # np.transpose, np.asarray, ...); anything else may return any of its operands, or
+        # anything they hold
+        operands = op.operands()
+        if kind == "call" and op.binding is not None and op.args:
+            operands = [op.args[0]]
         for out in op.outs:
-            for a in op.operands():
-                self.join(out, a)
+            self.fresh(out, op)
+            for a in operands:
+                self.flow(out, a)
+                if op.binding is None:
+                    self.element(out, a)
 
-    def owned(self, var, seen=None) -> bool:
-        """Whether ``var`` is an object this function made, writable and nobody else's: a
-        fresh result, or the result of writing into such an object."""
-        if var.__class__ is not Var or self.is_external(var):
+    def _solve(self) -> None:
+        points, holds = self.points, self.holds
+        changed = True
+        while changed:
+            changed = False
+            for kind, a, b in self.constraints:
+                if kind == "copy":
+                    new = points.get(b, set()) - points.setdefault(a, set())
+                    if new:
+                        points[a] |= new
+                        changed = True
+                elif kind == "store":
+                    for obj in points.get(a, ()):
+                        new = points.get(b, set()) - holds.setdefault(obj, set())
+                        if new:
+                            holds[obj] |= new
+                            changed = True
+                elif kind == "store-object":
+                    for obj in points.get(a, ()):
+                        if b not in holds.setdefault(obj, set()):
+                            holds[obj].add(b)
+                            changed = True
+                elif kind == "store-contents":
+                    inner = set()
+                    for obj in points.get(b, ()):
+                        inner |= holds.get(obj, set())
+                    inner |= points.get(b, set())  # (extending by an array: its rows)
+                    for obj in points.get(a, ()):
+                        new = inner - holds.setdefault(obj, set())
+                        if new:
+                            holds[obj] |= new
+                            changed = True
+                else:  # load
+                    inner = set()
+                    for obj in points.get(b, ()):
+                        inner |= holds.get(obj, set())
+                        if obj in self.external:
+                            inner.add(("contents", obj))
+                    new = inner - points.setdefault(a, set())
+                    if new:
+                        points[a] |= new
+                        changed = True
+        for obj in list(points.values()):
+            for o in obj:
+                if o[0] == "contents":
+                    self.external.add(o)
+
+    # -- questions ---------------------------------------------------------------------------
+    def owned(self, var) -> bool:
+        """Whether ``var`` surely is an object this function made (none of the caller's, none
+        a view of another's): it may be written in place when nothing else can see it."""
+        objects = self.points.get(var)
+        if not objects:
             return False
-        seen = set() if seen is None else seen
-        if var in seen:
-            return True  # (optimistic around a loop: every way in is checked)
-        seen.add(var)
-        if var in self.phis:
-            return all(a is UNBOUND or self.owned(a, seen) for a in self.phis[var])
-        op = self.definitions.get(var)
-        if op is None:
-            return False
-        if op.kind == "unpack" and op.args[0] in self.owned_params:
-            return True  # (the parts of a tape this function owns)
-        if op.kind in WRITES:
-            if op.kind == "pop" and var is op.outs[0]:
+        for obj in objects:
+            if obj in self.external:
                 return False
-            return self.owned(op.args[0], seen)
-        if op.kind in _FRESH_KINDS or op.kind in _CONTAINER_KINDS:
-            return True
-        return op.kind == "call" and _fresh_call(op)
+            if obj[0] == "op":
+                op = obj[1]
+                if op.kind not in _FRESH_KINDS and op.kind not in _CONTAINER_KINDS and \
+                        not (op.kind == "call" and _fresh_call(op)):
+                    return False
+            elif obj[0] == "param" and obj[1] not in self.owned_params:
+                return False
+        return True
 
     def sharing(self, var) -> list:
-        """Every value that shares ``var``'s memory or holds it (transitively)."""
-        find = self.classes.find
-        classes, todo = set(), [find(var)]
+        """Every value that may be one of ``var``'s objects or hold one (transitively)."""
+        objects = set(self.points.get(var, ()))
+        todo = list(objects)
+        holders = {}
+        for obj, inside in self.holds.items():
+            for o in inside:
+                holders.setdefault(o, set()).add(obj)
         while todo:
-            c = todo.pop()
-            if c in classes:
-                continue
-            classes.add(c)
-            todo.extend(self.holders.get(c, ()))
-        return [v for c in classes for v in self.members.get(c, [])]
-
-    def is_external(self, var) -> bool:
-        return self.classes.find(var) in self.external
-
-
-class Positions:
-    """Where each statement is and where each value is read, as *paths*: a statement index per
-    block level, and which block of a region (-1: the region's own operands, read before its
-    blocks). Decides exactly whether a read can happen after a write: later in the same
-    block, after the region around the write -- but not in the other branch of a branch --
-    and, through a loop's back edge, anywhere in a loop the value was defined outside of."""
-
-    def __init__(self, function):
-        self.at: dict = {}  # statement -> path
-        self.reads: dict = {}  # Var -> [path]
-        self.defined: dict = {}  # Var -> path of its definition
-        self.loops: dict = {}  # path prefix of a loop statement -> the Loop
-        for p in function.params:
-            self.defined[p] = ()
-        self._block(function.body, ())
-
-    def _read(self, atom, path) -> None:
-        if atom.__class__ is Var:
-            self.reads.setdefault(atom, []).append(path)
-
-    def _block(self, block, prefix) -> None:
-        for i, stmt in enumerate(block.stmts):
-            here = prefix + (i,)
-            self.at[stmt] = here
-            kind = stmt.__class__
-            if kind is Op:
-                for a in stmt.operands():
-                    self._read(a, here)
-            else:
-                for a in walk.reads(stmt):
-                    self._read(a, here + (-1,))
-                if kind is not If:
-                    self.loops[here] = stmt
-                    for v in ([stmt.index] if stmt.index is not None else []) + stmt.params:
-                        self.defined[v] = here + (-1,)
-                for b, inner in enumerate(stmt.blocks()):
-                    self._block(inner, here + (b,))
-                if kind is not If and stmt.brk is not None:
-                    self._read(stmt.brk, here + (len(stmt.blocks()) - 1, 10**9))
-            for out in stmt.outs:
-                self.defined[out] = here
-        for a in block.yields:
-            self._read(a, prefix + (len(block.stmts),))
-
-    def exists_at(self, var, op) -> bool:
-        """Whether ``var`` is defined when ``op`` runs (not only later, or on another path)."""
-        d, w = self.defined.get(var, ()), self.at[op]
-        for j, (a, b) in enumerate(zip(d, w)):
-            if a != b:
-                if j % 2 == 0:
-                    return a < b
-                # (a region's own values come first; a loop's header runs before its body)
-                return a == -1 or (w[:j] in self.loops and a < b)
-        return len(d) < len(w) and (len(d) == 0 or len(d) % 2 == 0)
-
-    def read_after(self, var, op) -> bool:
-        """Whether ``var`` may be read after ``op`` runs (``op`` itself excluded)."""
-        w = self.at[op]
-        d = self.defined.get(var, ())
-        for r in self.reads.get(var, ()):
-            if r == w:
-                continue
-            if _later(r, w):
-                return True
-            # the back edge of a loop around the write, for a value from before that loop
-            for depth in range(1, len(w), 2):
-                loop_path = w[:depth]
-                if loop_path in self.loops and r[:depth] == loop_path and \
-                        len(r) > depth and r[depth] >= 0 and d[:depth] != loop_path:
-                    return True
-        return False
-
-
-def _later(r, w) -> bool:
-    for j, (a, b) in enumerate(zip(r, w)):
-        if a != b:
-            if j % 2 == 0:
-                return a > b  # two statements of one block
-            return False  # two blocks of one region: other branch, or header vs body
-    return len(r) > len(w)
+            obj = todo.pop()
+            for holder in holders.get(obj, ()):
+                if holder not in objects:
+                    objects.add(holder)
+                    todo.append(holder)
+        found = []
+        for obj in objects:
+            found.extend(self.members.get(obj, ()))
+        return list(dict.fromkeys(found))
 
 
 def write_ops(function) -> list:

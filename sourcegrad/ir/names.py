@@ -16,6 +16,7 @@ import keyword
 import re
 
 from .core import If, Loop, Op, Var
+from .positions import Positions
 
 
 class UnionFind:
@@ -139,6 +140,7 @@ def assign_names(function, in_place: set, reserved: set, inlined=None) -> dict:
     generated code must not use for values (helpers, globals the code reads, builtins).
     ``inlined``: values printed inside their reader (they need no name)."""
     intervals = Intervals(function.body, function.params, inlined)
+    positions = Positions(function)
     groups = UnionFind()
     pending = []  # (a, b) pairs that should share a name
 
@@ -163,7 +165,7 @@ def assign_names(function, in_place: set, reserved: set, inlined=None) -> dict:
         ra, rb = groups.find(a), groups.find(b)
         if ra is rb:
             continue
-        if any(intervals.overlap(x, y) for x in members[ra] for y in members[rb]):
+        if any(positions.interfere(x, y) for x in members[ra] for y in members[rb]):
             continue  # they are alive at once: keep apart (the printer copies)
         if {v.hint for v in members[ra] if v.user} | {v.hint for v in members[rb] if v.user} \
                 - {None} and len({v.hint for v in members[ra] + members[rb] if v.user}) > 1:

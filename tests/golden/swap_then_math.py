@@ -29,7 +29,7 @@ def bind_value_and_grad_swap_then_math(check_numeric, seed, unbroadcast, as_grad
         sin = math.sin(b)
         c = sin * b_1
         # c += a ** 2
-        c = c + b ** 2
+        c += b ** 2
         dc = seed(c)
         # backward sweep
         # grad of: c += a ** 2
