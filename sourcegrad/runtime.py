@@ -38,6 +38,19 @@ def fpow(x, y):
 
 
 
+def power_slope(x, y):
+    """``d(x ** y)/dx = y * x ** (y - 1)``, and exactly 0 where ``y == 0``: ``x ** 0`` is 1 for
+    every ``x``, also at ``x = 0`` where the formula reads ``0 * inf``."""
+    if y.__class__ is int or y.__class__ is float:
+        if y != 0:
+            return y * fpow(x, y - 1)
+        return np.zeros_like(x, dtype=float_dtype(x)) if isinstance(x, _ndarray) else 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = y * fpow(x, y - 1)
+    slope = np.where(y == 0, 0.0, slope)
+    return slope[()] if slope.ndim == 0 else slope
+
+
 def with_item(value, index, item):
     """``value`` with ``value[index] = item``, leaving ``value`` itself unchanged (an in-place
     write the code generator could not prove unobservable becomes this copy)."""
@@ -117,7 +130,8 @@ def as_gradient(dx, x):
     """
     if type(x) is _ndarray:
         if type(dx) is _ndarray and dx.base is None and dx is not x and \
-                (dx.dtype is x.dtype or dx.dtype == x.dtype) and dx.shape == x.shape:
+                (dx.dtype is x.dtype or dx.dtype == x.dtype) and dx.shape == x.shape and \
+                x.dtype.kind == "f":
             return dx  # (builtin dtypes are singletons: ``is`` answers first)
     elif type(x) is float or type(x) is int:
         return float(zeros_like(x) if dx is None else dx)
@@ -156,6 +170,20 @@ def check_numeric(name, value):
         f"argument {name!r} is differentiated but is {type(value).__name__} "
         f"({value!r:.60}); pass a float, an int or a numeric numpy array"
     )
+
+
+def refuse_shared_update(value, message):
+    """Stop before ``x += ...`` where another name still reads ``x``: harmless when ``x`` is
+    an immutable number (Python rebinds it), seen through the other name when ``x`` is an
+    array or a list -- sharing the gradient does not follow. ``message`` is the located error
+    the compiler wrote for that line."""
+    if isinstance(value, _IMMUTABLE) and type(value) is not _ndarray:
+        return
+    from .errors import TransformError
+    raise TransformError(message)
+
+
+_IMMUTABLE = (numbers.Number, np.generic, tuple, str, bytes, type(None))
 
 
 def check_real(name, value):
@@ -439,6 +467,8 @@ def diff_adjoint(g, a, n=1, axis=-1, prepend=None, append=None, parts=False):
 def trapezoid_adjoint(g, y, x=None, dx=1.0, axis=-1):
     """Adjoint of ``np.trapezoid`` in ``y``: the trapezoid weights of each sample."""
     n = np.shape(y)[axis]
+    if n < 2:  # one sample or none: no interval, the integral is 0 whatever y is
+        return np.zeros(np.shape(y), float_dtype(g, y))
     if x is None:
         w = np.full(n, dx, dtype=float_dtype(g, y))
         w[[0, -1]] *= 0.5 if n > 1 else 0.0
@@ -465,6 +495,8 @@ def trapezoid_points_adjoint(g, y, x, axis=-1):
     y = np.asarray(y)
     axis %= y.ndim
     n = y.shape[axis]
+    if n < 2:
+        return cast_like(np.zeros(np.shape(x)), x)
     mean = 0.5 * (np.take(y, np.arange(n - 1), axis) + np.take(y, np.arange(1, n), axis))
     mean = mean * np.expand_dims(g, axis)
     zero = np.zeros_like(np.take(mean, [0], axis))

@@ -4,6 +4,7 @@ differences. Cases found while writing docs/architecture.md."""
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 import pytest
@@ -154,3 +155,51 @@ def copies_into_with_another_numpy_name(x):
 def test_mutating_numpy_call_is_refused_whatever_numpy_is_called():
     with pytest.raises(TransformError, match="copyto"):
         sourcegrad.grad(copies_into_with_another_numpy_name)
+
+
+def updates_a_shared_number(x):
+    t = np.sin(x)
+    kept = t  # a number: `t -= 1.0` rebinds t, kept keeps the old value
+    t -= 1.0
+    return np.sum(kept * t)
+
+
+def test_update_of_a_shared_number_follows_python_and_an_array_is_refused_when_called():
+    df = sourcegrad.grad(updates_a_shared_number)
+    check_grads(updates_a_shared_number, 0.7)
+    assert df(0.7) == pytest.approx(np.cos(0.7) * (2 * np.sin(0.7) - 1))
+    with pytest.raises(TransformError) as info:  # the same code on an array changes `kept`
+        df(np.array([0.7, 0.2]))
+    assert "t -= 1.0" in str(info.value) and "another name" in str(info.value)
+
+
+def math_result_is_fresh(x):
+    t1 = x
+    t2 = math.tanh(x)  # a new number: never x itself
+    t2 *= 0.5
+    return np.sin(t1) + t2
+
+
+def test_math_results_share_nothing_with_their_arguments():
+    check_grads(math_result_is_fresh, 0.77)
+
+
+def offset(p, q, weight=0.5):
+    return q * weight + p
+
+
+def calls_a_local_partial(x):
+    part = functools.partial(offset, q=x * 2.0)
+    return part(x) ** 2
+
+
+def partial_bound_after_an_early_return(x):
+    if np.max(x) > 10.0:
+        return np.sum(x)
+    part = functools.partial(offset, x)
+    return np.sum(part(x * x))
+
+
+@pytest.mark.parametrize("fn", [calls_a_local_partial, partial_bound_after_an_early_return])
+def test_local_partials_compile(fn):
+    check_grads(fn, X.copy() if fn is partial_bound_after_an_early_return else 0.4)

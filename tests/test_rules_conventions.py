@@ -40,6 +40,26 @@ def test_norm_of_zero_vector_has_zero_gradient():
     assert vjp(np.linalg.norm)(1.0, 0.0, np.zeros(3)).tolist() == [0, 0, 0]
 
 
+def test_power_with_exponent_zero_has_slope_zero_even_at_zero():
+    # x ** 0 is 1 for every x: no 0 * inf = nan from y * x ** (y - 1) (as torch and autograd)
+    x, y = np.array([0.0, 2.0]), np.array([0.0, 0.0])
+    with np.errstate(divide="ignore"):
+        dx, dy = vjp(np.power, 0)(np.ones(2), x ** y, x, y), vjp(np.power, 1)(np.ones(2), x ** y, x, y)
+    assert dx.tolist() == [0.0, 0.0] and dy.tolist() == [0.0, np.log(2.0)]
+    import math
+    assert vjp(math.pow, 0)(1.0, 1.0, 0.0, 0.0) == 0.0
+
+
+@pytest.mark.parametrize("y, x", [(np.ones(1), None), (np.ones(1), np.ones(1)),
+                                  (np.ones((1, 3)), None)])
+def test_trapezoid_of_one_sample_is_zero_and_so_is_its_gradient(y, x):
+    ans = np.trapezoid(y, x, axis=0)
+    g = np.ones_like(ans)
+    assert np.all(vjp(np.trapezoid, 0)(g, ans, y, x, 1.0, 0) == 0)
+    if x is not None:
+        assert np.all(vjp(np.trapezoid, 1)(g, ans, y, x, 1.0, 0) == 0)
+
+
 def test_repeated_eigenvalues_eigenvalue_losses_stay_finite():
     a = np.eye(3)
     ans = np.linalg.eigh(a)

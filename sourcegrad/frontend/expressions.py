@@ -426,9 +426,11 @@ class ExpressionLowering:
             return None  # the code generator binds a name to the object
         if isinstance(func, (gast.Name, gast.Attribute)):
             try:
-                return _dotted(func)
+                text = _dotted(func)
             except ValueError:
                 return None
+            # a local name (a partial, a nested function) is gone from the generated code
+            return None if text.split(".")[0] in self.scope.locals else text
         return None
 
 

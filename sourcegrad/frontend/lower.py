@@ -259,6 +259,8 @@ class Lowering(ExpressionLowering):
             if _same(then_env.get(n, UNBOUND), else_env.get(n, UNBOUND)):
                 if n in then_env:  # (both sides bound it to one value: no output needed)
                     self.env[n] = then_env[n]
+            elif (static := _surviving_static(n, (then_env, then_done), (else_env, else_done))):
+                self.env[n] = static  # (the other side returned: it never reaches the join)
             else:
                 names.append(n)
         outs = []
@@ -385,6 +387,15 @@ def _hint(name: str | None) -> str:
     if name is None:
         return "i"
     return "broke" if name == BREAK else name
+
+
+def _surviving_static(name, *sides):
+    """The function ``name`` holds after a branch where only one side binds it (the other
+    returned, or never bound it: a use there fails in Python too)."""
+    bound = [env[name] for env, done in sides if not done and name in env]
+    if len(bound) == 1 and isinstance(bound[0], Static):
+        return bound[0]
+    return None
 
 
 def _same(a, b) -> bool:

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 
 import gast
 
+from .. import runtime
 from ..ir import alias
-from ..ir.core import Function
+from ..ir.core import Const, Function, Op
 from ..opt.dce import eliminate_dead_code
 from . import desugar, fence, nodes, structure
 from .lower import lower
@@ -54,15 +55,39 @@ def _writes(function):
 
 
 def _refuse_observed_writes(function, user_writes, kinds) -> None:
+    """Refuse the user's in-place writes that another live name would see. ``x += ...`` on a
+    value that may be an immutable number (Python rebinds it) is checked at run time instead."""
+    guards = {}
     for op, other in alias.observed_writes(function, lambda op: op in user_writes, kinds):
         target = op.args[0]
         name = getattr(target, "hint", "the value")
-        seen = other.hint if other is not target else name
         what = {"setitem": "writes into", "augop": "updates in place", "append": "appends to",
                 "extend": "extends", "pop": "pops from"}[op.kind]
-        raise op.origin.error(
-            f"this {what} {name!r}, which is also reachable as {seen!r} afterwards: Python "
-            f"would change {seen!r} too, and sourcegrad does not differentiate through such "
-            "sharing",
+        if other is target or other.hint == name:  # (the name bound by `y = x` is gone)
+            shared = "whose value another name bound to it still reads afterwards"
+            seen = "that name"
+        else:
+            shared, seen = f"which is also reachable as {other.hint!r} afterwards", \
+                repr(other.hint)
+        error = op.origin.error(
+            f"this {what} {name!r}, {shared}: Python would change {seen} too, and sourcegrad "
+            "does not differentiate through such sharing",
             f"Instead: make {name!r} its own copy first ({name} = {name}.copy(), or "
             f"list({name}) for a list), or write {name} = {name} <op> ... to get a new value.")
+        if op.kind != "augop" or kinds.get(target) in ("list", "dict"):
+            raise error
+        guards[op] = Op([], "call", runtime.refuse_shared_update, [target, Const(str(error))],
+                        pure=False, origin=op.origin)
+    if guards:
+        _insert_before(function.body, guards)
+
+
+def _insert_before(block, guards) -> None:
+    stmts = []
+    for stmt in block.stmts:
+        if stmt in guards:
+            stmts.append(guards[stmt])
+        for inner in stmt.blocks() if stmt.__class__ is not Op else ():
+            _insert_before(inner, guards)
+        stmts.append(stmt)
+    block.stmts = stmts

@@ -55,8 +55,8 @@ def _fresh_call(op) -> bool:
     if op.method == "copy":
         return True
     prim = op.prim
-    if isinstance(prim, np.ufunc):
-        return True
+    if isinstance(prim, np.ufunc) or getattr(prim, "__module__", None) == "math":
+        return True  # (a ufunc writes a new array unless given out=; math makes new numbers)
     try:
         return prim in FRESH_CALLS
     except TypeError:

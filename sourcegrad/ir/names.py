@@ -140,7 +140,7 @@ def assign_names(function, in_place: set, reserved: set, inlined=None) -> dict:
     generated code must not use for values (helpers, globals the code reads, builtins).
     ``inlined``: values printed inside their reader (they need no name)."""
     intervals = Intervals(function.body, function.params, inlined)
-    positions = Positions(function)
+    positions = Positions(function, inlined)
     groups = UnionFind()
     pending = []  # (a, b) pairs that should share a name
 

@@ -17,9 +17,12 @@ AFTER = 10 ** 9  # the block slot of a region's outputs
 
 
 class Positions:
-    """Where each statement is and where each value is defined and read, as paths."""
+    """Where each statement is and where each value is defined and read, as paths.
+    ``inlined`` (Var -> Op): values the printer writes inside their reader; their operands
+    are read where that reader is."""
 
-    def __init__(self, function):
+    def __init__(self, function, inlined=None):
+        self.inlined = inlined or {}
         self.at: dict = {}  # statement -> path
         self.reads: dict = {}  # Var -> [path]
         self.defined: dict = {}  # Var -> path of its definition
@@ -30,6 +33,11 @@ class Positions:
 
     def _read(self, atom, path) -> None:
         if atom.__class__ is Var:
+            op = self.inlined.get(atom)
+            if op is not None:
+                for a in op.operands():
+                    self._read(a, path)
+                return
             self.reads.setdefault(atom, []).append(path)
 
     def _block(self, block, prefix) -> None:
@@ -38,6 +46,8 @@ class Positions:
             self.at[stmt] = here
             kind = stmt.__class__
             if kind is Op:
+                if stmt.outs and stmt.outs[0] in self.inlined:
+                    continue  # (read where its reader is)
                 for a in stmt.operands():
                     self._read(a, here)
                 for out in stmt.outs:

@@ -263,6 +263,15 @@ def _helper(op, facts):
         if power is not None and power >= 0:
             _become_binop(op, gast.Pow)  # a non-negative power never divides by zero
         return None
+    if prim is runtime.power_slope and len(args) == 2:
+        power = _number(args[1])
+        if power is not None and power != 0:  # y * x ** (y - 1), the power folded
+            slope = Op([Var("pow")], "call", runtime.fpow, [args[0], Const(power - 1)],
+                       origin=op.origin)
+            facts.pending.append(slope)
+            _become_binop(op, gast.Mult)
+            op.args = [Const(power), slope.outs[0]]
+        return None
     if prim is runtime.ratio and len(args) == 2:
         if _number(args[1]) not in (None, 0):
             _become_binop(op, gast.Div)
@@ -274,7 +283,8 @@ def _helper(op, facts):
     return None
 
 
-_KNOWN = {runtime.mask_mul, runtime.fpow, runtime.ratio, runtime.unbroadcast, runtime.seed}
+_KNOWN = {runtime.mask_mul, runtime.fpow, runtime.ratio, runtime.unbroadcast, runtime.seed,
+          runtime.power_slope}
 
 
 def _become_binop(op, cls) -> None:

@@ -88,6 +88,11 @@ def _check_real(op, avals_, ctx):
     return None
 
 
+def _shared_update(op, avals_, ctx):
+    # a number is rebound by x += ..., never changed where another name sees it
+    return [] if avals_[0].kind in ("float", "int", "scalar") else None
+
+
 def _seed(op, avals_, ctx):
     a = avals_[0]
     real = a.kind in ("float", "int") or (a.dtype is not None and a.dtype.kind in "fiu")
@@ -173,6 +178,10 @@ def _as_gradient(op, avals_, ctx):
     if d.__class__ is not Var or ctx.counts.get(d, 0) != 1:
         return None  # (returned twice, one array would be two gradients)
     want = _float_like(ax)
+    if want != ax:
+        # (an integer argument: the simplifier may still drop `1.0 *` from the adjoint,
+        # which as_gradient makes a float again)
+        return None
     if ad == want and ad.kind == "float":
         return _becomes(op, d, ctx)
     if ad == want and ad.kind == "array" and _made_fresh(ctx.definitions.get(d)):
@@ -192,6 +201,7 @@ _HANDLERS = {
     runtime.check_numeric: _check_numeric,
     runtime.check_real: _check_real,
     runtime.seed: _seed,
+    runtime.refuse_shared_update: _shared_update,
     runtime.unbroadcast: _unbroadcast,
     runtime.matmul_lhs: lambda op, av, ctx: _matmul(op, av, ctx, True),
     runtime.matmul_rhs: lambda op, av, ctx: _matmul(op, av, ctx, False),

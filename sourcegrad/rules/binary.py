@@ -15,7 +15,7 @@ import math
 import gast
 import numpy as np
 
-from ..runtime import cast_like, fpow, log_or_zero, ratio, tie_share
+from ..runtime import cast_like, log_or_zero, power_slope, ratio, tie_share
 from .table import defvjp
 
 # -- arithmetic ---------------------------------------------------------------------------------
@@ -44,18 +44,18 @@ def divide(g, ans, x, y):
 @defvjp(np.power, gast.Pow, pow, broadcast=True,
         notes="d/dy uses log(x): defined for x > 0, taken as 0 where x <= 0")
 def power(g, ans, x, y):
-    return g * y * fpow(x, y - 1), g * ans * log_or_zero(x)
+    return g * power_slope(x, y), g * ans * log_or_zero(x)
 
 
 @defvjp(math.pow, notes="d/dy uses log(x): defined for x > 0, taken as 0 where x <= 0")
 def power_scalar(g, ans, x, y):
-    return g * y * fpow(x, y - 1), g * ans * log_or_zero(x)
+    return g * power_slope(x, y), g * ans * log_or_zero(x)
 
 
 @defvjp(np.float_power, broadcast=True,
         notes="computed in float64; the gradient keeps each input's float dtype")
 def float_power(g, ans, x, y):
-    return (cast_like(g * y * np.float_power(x, y - 1), x),
+    return (cast_like(g * power_slope(x, y), x),
             cast_like(g * ans * log_or_zero(x), y))
 
 

@@ -23,8 +23,13 @@ import numpy as np
 # wrappers, so one program text serves both (math.* on an autograd box fails: no opinion).
 NUMPY_HEADER = ("import functools\nimport math\n\nimport numpy as np\n"
                 "from scipy.special import logsumexp\n")
-AUTOGRAD_HEADER = ("import functools\nimport math\n\nimport autograd.numpy as np\n"
-                   "from autograd.scipy.special import logsumexp\n")
+#: autograd's numpy, and ``math`` functions that have an autograd twin taken from it (so a
+#: program calling math.exp still gets a second opinion)
+AUTOGRAD_HEADER = (
+    "import functools\nimport math as _math\nimport types as _types\n\n"
+    "import autograd.numpy as np\nfrom autograd.scipy.special import logsumexp\n\n"
+    "math = _types.SimpleNamespace(**{_n: getattr(np, _n, getattr(_math, _n))\n"
+    "                                 for _n in dir(_math) if not _n.startswith('_')})\n")
 
 _file_numbers = itertools.count()
 _scratch_dir: pathlib.Path | None = None

@@ -34,7 +34,7 @@ def bind_value_and_grad_swap_then_math(check_numeric, seed, unbroadcast, as_grad
         # backward sweep
         # grad of: c += a ** 2
         dc_1 = unbroadcast(dc, a)
-        db = unbroadcast(dc, b) * 2 * b
+        db = unbroadcast(dc, b) * (2 * b)
         # grad of: c = math.sin(a) * b
         mul = dc_1 * sin
         db = db + unbroadcast(dc_1 * b_1, sin) * math.cos(b)
