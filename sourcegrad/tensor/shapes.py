@@ -1,0 +1,452 @@
+"""Shapes and indexing: views, joins and splits, gathers and scatters.
+
+Operations PyTorch makes views of their input (``view``, ``t``, ``transpose``, ``permute``,
+``squeeze``, ``unsqueeze``, ``expand``, basic indexing, ``narrow``, ``split``, ...) are numpy
+views here too, marked with the step that made them (``record(..., view=True)``), so writing
+into them reaches the base and is recorded (:mod:`.views`). ``view`` refuses a shape that would
+need a copy, as PyTorch does; ``reshape`` copies then (``UnsafeViewBackward0``).
+"""
+from __future__ import annotations
+
+import builtins
+import math
+
+import numpy as np
+
+from ..rules.nn import getitem as getitem_primitive
+from ..rules.tensor_ops import index_put
+from . import dtypes
+from .dispatch import record, wrap_value
+from .reductions import along, normalize_dim
+from .tensor import Tensor
+from .views import index_arrays, is_basic
+
+
+def sizes(args) -> tuple:
+    """``f(2, 3)``, ``f((2, 3))`` and ``f(torch.Size([2, 3]))`` alike."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = args[0]
+    return tuple(int(n) for n in args)
+
+
+def _infer(shape, numel) -> tuple:
+    """``shape`` with its ``-1`` worked out, or PyTorch's error."""
+    known = math.prod(n for n in shape if n != -1)
+    if list(shape).count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if n == -1 else n for n in shape)
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+def view(input, *shape):
+    shape = _infer(sizes(shape), input._data.size)
+    try:
+        np.reshape(input._data, shape, copy=False)
+    except ValueError:
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
+                           "least one dimension spans across two contiguous subspaces). Use "
+                           ".reshape(...) instead.") from None
+    return record(np.reshape, (input, shape), name="ViewBackward0", view=True)
+
+
+def reshape(input, *shape):
+    shape = _infer(sizes(shape), input._data.size)
+    try:
+        np.reshape(input._data, shape, copy=False)
+    except ValueError:  # needs a copy: PyTorch clones, then views the clone
+        return record(np.reshape, (input, shape), name="UnsafeViewBackward0")
+    return record(np.reshape, (input, shape), name="ViewBackward0", view=True)
+
+
+def view_as(input, other):
+    return view(input, tuple(other.shape))
+
+
+def reshape_as(input, other):
+    return reshape(input, tuple(other.shape))
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    shape = list(input.shape)
+    if not shape:
+        return reshape(input, 1)
+    start, end = normalize_dim(start_dim, len(shape)), normalize_dim(end_dim, len(shape))
+    if start == end:
+        return input
+    merged = math.prod(shape[start:end + 1])
+    return reshape(input, shape[:start] + [merged] + shape[end + 1:])
+
+
+ravel = flatten
+
+
+def unflatten(input, dim, sizes_):
+    dim = normalize_dim(dim, input.dim())
+    shape = list(input.shape)
+    inner = _infer(tuple(sizes_), shape[dim])
+    return view(input, shape[:dim] + list(inner) + shape[dim + 1:])
+
+
+def squeeze(input, dim=None):
+    if dim is None:
+        return record(np.squeeze, (input,), name="SqueezeBackward0", view=True)
+    if isinstance(dim, (tuple, list)):
+        axes = tuple(d for d in normalize_dim(tuple(dim), input.dim()) if input.shape[d] == 1)
+        return record(np.squeeze, (input, axes), name="SqueezeBackward2", view=True)
+    dim = normalize_dim(dim, input.dim())
+    if dim is None or input.shape[dim] != 1:
+        return record(np.reshape, (input, tuple(input.shape)), name="SqueezeBackward1",
+                      view=True)
+    return record(np.squeeze, (input, dim), name="SqueezeBackward1", view=True)
+
+
+def unsqueeze(input, dim):
+    dim = normalize_dim(dim, input.dim() + 1)
+    return record(np.expand_dims, (input, dim), name="UnsqueezeBackward0", view=True)
+
+
+def t(input):
+    if input.dim() > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.dim()}D")
+    return record(np.transpose, (input,), name="TBackward0", view=True)
+
+
+def transpose(input, dim0, dim1):
+    dim0, dim1 = normalize_dim(dim0, input.dim()), normalize_dim(dim1, input.dim())
+    if dim0 is None:
+        return record(np.reshape, (input, ()), name="TransposeBackward0", view=True)
+    return record(np.swapaxes, (input, dim0, dim1), name="TransposeBackward0", view=True)
+
+
+swapaxes = swapdims = transpose
+
+
+def permute(input, *dims):
+    dims = normalize_dim(sizes(dims), input.dim())
+    if sorted(dims) != list(range(input.dim())):
+        raise RuntimeError("permute(sparse_coo): number of dimensions in the tensor input does "
+                           "not match the length of the desired ordering of dimensions i.e. "
+                           f"input.dim() = {input.dim()} is not equal to len(dims) = {len(dims)}")
+    return record(np.transpose, (input, dims), name="PermuteBackward0", view=True)
+
+
+def movedim(input, source, destination):
+    source = normalize_dim(source, input.dim())
+    destination = normalize_dim(destination, input.dim())
+    return record(np.moveaxis, (input, source, destination), name="PermuteBackward0", view=True)
+
+
+moveaxis = movedim
+
+
+def matrix_transpose(input):
+    """``x.mT``: the last two dimensions swapped."""
+    return transpose(input, -2, -1)
+
+
+def reversed_dims(input):
+    """``x.T``: all dimensions reversed."""
+    return record(np.transpose, (input,), name="PermuteBackward0", view=True)
+
+
+def expand(input, *sizes_):
+    target = sizes(sizes_)
+    if len(target) < input.dim():
+        raise RuntimeError(f"expand(torch.FloatTensor{{{list(input.shape)}}}, size={list(target)}): "
+                           "the number of sizes provided must be greater or equal to the number of "
+                           "dimensions in the tensor")
+    own = (1,) * (len(target) - input.dim()) + tuple(input.shape)
+    shape = tuple(o if s == -1 else s for s, o in zip(target, own))
+    for s, o in zip(shape, own):
+        if o != 1 and s != o:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing "
+                               f"size ({o}) at non-singleton dimension")
+    return record(np.broadcast_to, (input, shape), name="ExpandBackward0", view=True)
+
+
+def expand_as(input, other):
+    return expand(input, tuple(other.shape))
+
+
+def broadcast_to(input, shape):
+    return expand(input, tuple(shape))
+
+
+def repeat(input, *repeats):
+    repeats = sizes(repeats)
+    if len(repeats) < input.dim():
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
+                           "dimensions of tensor")
+    return record(np.tile, (input, repeats), name="RepeatBackward0")
+
+
+def tile(input, dims):
+    return record(np.tile, (input, tuple(dims)), name="RepeatBackward0")
+
+
+def repeat_interleave(input, repeats, dim=None):
+    repeats = repeats._data if isinstance(repeats, Tensor) else repeats
+    axis = normalize_dim(dim, input.dim()) if dim is not None else None
+    return record(np.repeat, (input, repeats, axis), name="ViewBackward0", edges=(0,))
+
+
+def flip(input, dims):
+    dims = normalize_dim(tuple(dims) if isinstance(dims, (list, tuple)) else (dims,), input.dim())
+    return record(np.flip, (input, dims), name="FlipBackward0")
+
+
+def fliplr(input):
+    return flip(input, (1,))
+
+
+def flipud(input):
+    return flip(input, (0,))
+
+
+def roll(input, shifts, dims=None):
+    if dims is not None:
+        dims = normalize_dim(dims, input.dim())
+    return record(np.roll, (input, shifts, dims), name="RollBackward0")
+
+
+def tril(input, diagonal=0):
+    return record(np.tril, (input, diagonal), name="TrilBackward0")
+
+
+def triu(input, diagonal=0):
+    return record(np.triu, (input, diagonal), name="TriuBackward0")
+
+
+def diag(input, diagonal=0):
+    name = "DiagEmbedBackward0" if input.dim() == 1 else "DiagonalBackward0_copy"
+    return record(np.diag, (input, diagonal), name=name)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The diagonal (a copy here: numpy's diagonal views are read-only)."""
+    return record(np.diagonal, (input, offset, normalize_dim(dim1, input.dim()),
+                                normalize_dim(dim2, input.dim())), name="DiagonalBackward0")
+
+
+def trace(input):
+    return record(np.trace, (input,), name="TraceBackward0")
+
+
+# -- joining and splitting ----------------------------------------------------------------------
+
+def _same_dtype(tensors):
+    dtype = dtypes.result_type(*[t for t in tensors if t.dim()] or tensors)
+    return [t if t._data.dtype == dtype else t.to(dtype) for t in tensors]
+
+
+def cat(tensors, dim=0):
+    tensors = [t for t in tensors if not (t.dim() == 1 and t.shape[0] == 0)] or list(tensors)
+    dim = normalize_dim(dim, tensors[0].dim())
+    return record(np.concatenate, (_same_dtype(tensors),), {"axis": dim}, name="CatBackward0")
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    dim = normalize_dim(dim, tensors[0].dim() + 1)
+    shapes = {tuple(t.shape) for t in tensors}
+    if len(shapes) > 1:
+        raise RuntimeError("stack expects each tensor to be equal size, but got "
+                           f"{list(tensors[0].shape)} at entry 0 and "
+                           f"{list(next(t for t in tensors if tuple(t.shape) != tuple(tensors[0].shape)).shape)}"
+                           " at entry 1")
+    return record(np.stack, (_same_dtype(tensors),), {"axis": dim}, name="StackBackward0")
+
+
+def hstack(tensors):
+    return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
+
+
+def vstack(tensors):
+    return cat([t.unsqueeze(0) if t.dim() == 1 else t for t in tensors], 0)
+
+
+row_stack = vstack
+
+
+def _slices(input, dim, bounds, name):
+    out = []
+    for start, stop in bounds:
+        index = (slice(None),) * dim + (slice(start, stop),)
+        out.append(record(getitem_primitive, (input, index), name=name, edges=(0,), view=True))
+    return tuple(out)
+
+
+def split(input, split_size_or_sections, dim=0):
+    dim = normalize_dim(dim, input.dim())
+    n = input.shape[dim]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        starts = range(0, builtins.max(n, 1), size) if n else [0]
+        return _slices(input, dim, [(s, builtins.min(s + size, n)) for s in starts],
+                       "SplitBackward0")
+    sections = list(split_size_or_sections)
+    if sum(sections) != n:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
+                           f"tensor's size at dimension {dim}), but got split_sizes={sections}")
+    ends = np.cumsum(sections).tolist()
+    return _slices(input, dim, list(zip([0] + ends[:-1], ends)), "SplitWithSizesBackward0")
+
+
+def chunk(input, chunks, dim=0):
+    dim = normalize_dim(dim, input.dim())
+    size = -(-input.shape[dim] // chunks)
+    return split(input, builtins.max(size, 1), dim)
+
+
+def unbind(input, dim=0):
+    dim = normalize_dim(dim, input.dim())
+    return tuple(record(getitem_primitive, (input, (slice(None),) * dim + (i,)),
+                        name="UnbindBackward0", edges=(0,), view=True)
+                 for i in range(input.shape[dim]))
+
+
+def narrow(input, dim, start, length):
+    dim = normalize_dim(dim, input.dim())
+    index = (slice(None),) * dim + (slice(start, start + length),)
+    return record(getitem_primitive, (input, index), name="SliceBackward0", edges=(0,), view=True)
+
+
+def select(input, dim, index):
+    dim = normalize_dim(dim, input.dim())
+    return record(getitem_primitive, (input, (slice(None),) * dim + (index,)),
+                  name="SelectBackward0", edges=(0,), view=True)
+
+
+# -- indexing -----------------------------------------------------------------------------------
+
+def _index_name(parts) -> str:
+    if builtins.any(isinstance(p, (np.ndarray, list, bool, np.bool_)) for p in parts):
+        return "IndexBackward0"
+    if builtins.any(isinstance(p, (int, np.integer)) for p in parts):
+        return "SelectBackward0"
+    if builtins.any(isinstance(p, slice) for p in parts):
+        return "SliceBackward0"
+    if builtins.any(p is None for p in parts):
+        return "UnsqueezeBackward0"
+    return "AliasBackward0"
+
+
+def getitem(input, index):
+    index = index_arrays(index)
+    parts = index if isinstance(index, tuple) else (index,)
+    _check_bounds(input, parts)
+    return record(getitem_primitive, (input, index), name=_index_name(parts), edges=(0,),
+                  view=is_basic(index))
+
+
+def _check_bounds(input, parts) -> None:
+    """PyTorch says "dimension" where numpy says "axis" (both raise IndexError)."""
+    axis = 0
+    for k, p in enumerate(parts):
+        if p is Ellipsis:
+            axis = input.dim() - builtins.sum(_dims_used(q) for q in parts[k + 1:])
+            continue
+        if isinstance(p, (int, np.integer)) and not isinstance(p, (bool, np.bool_)) \
+                and axis < input.dim():
+            n = input.shape[axis]
+            if not -n <= p < n:
+                raise IndexError(f"index {p} is out of bounds for dimension {axis} with size {n}")
+        axis += _dims_used(p)
+
+
+def _dims_used(part) -> int:
+    """How many dimensions of the indexed tensor an index part consumes."""
+    if part is None or part is Ellipsis:
+        return 0
+    if isinstance(part, np.ndarray) and part.dtype == np.bool_:
+        return part.ndim
+    return 1
+
+
+def _int_index(index, name) -> np.ndarray:
+    data = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if data.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+    return data
+
+
+def gather(input, dim, index):
+    dim = normalize_dim(dim, input.dim())
+    return record(getitem_primitive, (input, along(_int_index(index, "gather"), dim)),
+                  name="GatherBackward0", edges=(0,))
+
+
+def take_along_dim(input, indices, dim):
+    return gather(input, dim, indices)
+
+
+def _scatter_values(src, index):
+    """The part of ``src`` a scatter reads: its leading block of ``index``'s shape."""
+    if not isinstance(src, Tensor) or tuple(src.shape) == tuple(index.shape):
+        return src
+    return getitem(src, tuple(slice(0, n) for n in index.shape))
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    if reduce is not None:
+        raise NotImplementedError("scatter(reduce=...) is not supported; use scatter_add or "
+                                  "scatter_reduce-free code")
+    src = value if src is None else src
+    dim = normalize_dim(dim, input.dim())
+    positions = along(_int_index(index, "scatter"), dim)
+    values = _scatter_values(src, index)
+    name = "ScatterBackward0" if isinstance(src, Tensor) else "ScatterBackward1"
+    return record(index_put, (input, positions, values, False), name=name, edges=(0, 2),
+                  dtype=input._data.dtype, cast_args=(2,) if isinstance(src, Tensor) else ())
+
+
+def scatter_add(input, dim, index, src):
+    dim = normalize_dim(dim, input.dim())
+    positions = along(_int_index(index, "scatter_add"), dim)
+    return record(index_put, (input, positions, _scatter_values(src, index), True),
+                  name="ScatterAddBackward0", edges=(0, 2), dtype=input._data.dtype,
+                  cast_args=(2,))
+
+
+def index_select(input, dim, index):
+    dim = normalize_dim(dim, input.dim())
+    positions = (slice(None),) * dim + (_int_index(index, "index_select"),)
+    return record(getitem_primitive, (input, positions), name="IndexSelectBackward0", edges=(0,))
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    dim = normalize_dim(dim, input.dim())
+    positions = (slice(None),) * dim + (_int_index(index, "index_add"),)
+    if alpha != 1:
+        source = source * alpha
+    return record(index_put, (input, positions, source, True), name="IndexAddBackward0",
+                  edges=(0, 2), dtype=input._data.dtype, cast_args=(2,))
+
+
+def take(input, index):
+    positions = np.unravel_index(_int_index(index, "take") % builtins.max(input.numel(), 1),
+                                 input._data.shape)
+    return record(getitem_primitive, (input, positions), name="TakeBackward0", edges=(0,))
+
+
+def masked_select(input, mask):
+    mask = np.broadcast_to(mask._data, input._data.shape)
+    return record(getitem_primitive, (input, mask), name="MaskedSelectBackward0", edges=(0,))
+
+
+def nonzero(input, *, as_tuple=False):
+    found = np.nonzero(input._data)
+    if as_tuple:
+        return tuple(wrap_value(i.astype(np.int64), ()) for i in found)
+    return wrap_value(np.stack(found, axis=-1).astype(np.int64).reshape(-1, input.dim()), ())
+
+
+def argwhere(input):
+    return nonzero(input)
