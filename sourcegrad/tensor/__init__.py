@@ -35,7 +35,7 @@ _graph.TENSOR = Tensor
 # The public names, by the module that defines them (listed here rather than imported one per
 # line: the torch namespace is wide, and this keeps each name next to where it lives).
 _PUBLIC = {
-    arithmetic: """abs absolute acos acosh add addcdiv addcmul allclose arccos arcsin arctan
+    arithmetic: """abs absolute acos acosh add addcdiv addcmul allclose arccos arcsin arctan true_divide
         arctan2 asin asinh atan atan2 atanh bitwise_and bitwise_not bitwise_or bitwise_xor ceil
         clamp clamp_max clamp_min clip cos cosh div divide eq equal erf exp exp2 expm1 fix floor
         floor_divide fmax fmin fmod frac ge greater greater_equal gt hypot isclose isfinite isinf
@@ -49,7 +49,7 @@ _PUBLIC = {
         unique var var_mean""",
     shapes: """argwhere broadcast_to cat chunk concat concatenate diag diagonal flatten flip
         fliplr flipud gather hstack index_add index_select masked_select movedim moveaxis narrow
-        nonzero permute repeat_interleave reshape roll row_stack scatter scatter_add select
+        nonzero permute ravel repeat_interleave reshape roll row_stack scatter scatter_add select
         split squeeze stack swapaxes swapdims t take take_along_dim tile trace transpose tril
         triu unbind unflatten unsqueeze vstack""",
     creation: """arange as_tensor asarray bernoulli empty empty_like eye from_numpy full

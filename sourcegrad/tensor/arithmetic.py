@@ -13,7 +13,7 @@ from ..rules import nn as nn_rules
 from ..rules import nn_functional as nnf_rules
 from ..rules import tensor_ops
 from . import dtypes
-from .dispatch import cast, record, record_constant, wrap_value
+from .dispatch import cast, record, record_constant, relabel, wrap_value
 from .tensor import Tensor
 
 
@@ -121,6 +121,15 @@ def remainder(input, other):
     return binary(np.remainder, input, other, name)
 
 
+def rremainder(input, other):
+    """``number % tensor``: recorded, but PyTorch has no derivative for it."""
+    if _tensor(other):
+        return remainder(other, input)
+    return record_constant(np.remainder, (other, input), "NotImplemented", edges=(1,),
+                           dtype=dtypes.result_type(other, input), cast_args=(0, 1),
+                           operation="remainder")
+
+
 def fmod(input, other):
     """Remainder with the sign of the dividend (C's ``fmod``)."""
     name = "FmodBackward1" if _tensor(other) else "FmodBackward0"
@@ -192,13 +201,14 @@ def lerp(input, end, weight):
 def addcmul(input, tensor1, tensor2, *, value=1):
     """``input + value * tensor1 * tensor2``."""
     product = mul(tensor1, tensor2)
-    return add(input, product if value == 1 else mul(product, value))
+    return relabel(add(input, product if value == 1 else mul(product, value)), "AddcmulBackward0")
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """``input + value * tensor1 / tensor2``."""
     quotient = div(tensor1, tensor2)
-    return add(input, quotient if value == 1 else mul(quotient, value))
+    return relabel(add(input, quotient if value == 1 else mul(quotient, value)),
+                   "AddcdivBackward0")
 
 
 # -- functions of one value ---------------------------------------------------------------------
@@ -373,7 +383,7 @@ def _bitwise(ufunc, name):
         dtype = dtypes.result_type(*operands)
         if dtype.kind == "f":
             kind = "Float" if dtype == np.float32 else "Double"
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{kind}'")
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{kind}'")
         values = [getattr(v, "_data", v) for v in operands]
         return wrap_value(ufunc(*values), (), dtype)
     op.__name__ = name

@@ -57,7 +57,7 @@ NAMES = {
 _SHAPE_ONLY = {np.shape: (0,), np.ndim: (0,), np.size: (0,), runtime.unbroadcast: (1,),
                runtime.expand_to: (1,), runtime.reduced_count: (0,), runtime.zeros_like: (0,),
                runtime.subscript_adjoint: (1,), nn_rules.index_adjoint: (1,),
-               np.zeros_like: (0,)}
+               np.zeros_like: (0,), runtime.reshape_order: (0,)}
 
 
 def _unwrap(value):
@@ -184,16 +184,18 @@ def _node(fn, args, kwargs, name, edges, outs):
             f"no gradient rule for {_name(fn)}; register one with "
             f"sourcegrad.extend.defvjp({_name(fn)}) (see sourcegrad/extend.py)"
         )
-    diff = [i for i in tracked if rule.differentiable(i)]
+    vararg = _vararg_index(rule)
+    param_of = (lambda i: i) if vararg is None else (lambda i: min(i, vararg))
+    diff = [i for i in tracked if rule.differentiable(param_of(i))]
     if not diff:
         return None
     if edges is None:
         edges = [i for i, a in enumerate(args) if isinstance(a, Tensor) or _is_sequence(a)]
-    needed = set().union(*(_value_params(rule, i) for i in diff))
+    needed = set().union(*(_value_params(rule, param_of(i)) for i in diff))
     params = rule.params
     slots = []
     for i, a in enumerate(args):
-        name_i = params[i] if i < len(params) else None
+        name_i = params[param_of(i)] if param_of(i) < len(params) else None
         if isinstance(a, Tensor):
             slots.append(graph.SavedTensor(a) if name_i in needed or name_i is None
                          else graph.shape_only(a))
@@ -210,7 +212,10 @@ def _node(fn, args, kwargs, name, edges, outs):
                 next_functions.append((a._edge(), a._output_nr))
             else:
                 next_functions.append((None, 0))
-            positions.append((i, k))
+            if vararg is not None and i >= vararg:  # one tuple of adjoints for *operands
+                positions.append((vararg, i - vararg))
+            else:
+                positions.append((i, k))
             raw = _unwrap(a)
             meta.append((np.shape(raw), getattr(raw, "dtype", default_dtype)))
     label = name or NAMES.get(fn) or f"{_name(fn).capitalize()}Backward0"
@@ -223,6 +228,15 @@ def _node(fn, args, kwargs, name, edges, outs):
                                    meta)
 
 
+def relabel(out: Tensor, name: str) -> Tensor:
+    """Name ``out``'s node as PyTorch names a fused operation that is composed here
+    (``addcmul`` is a multiplication then an addition: its last node is ``AddcmulBackward0``)."""
+    node = out._grad_fn
+    if node is not None:
+        node.__class__ = graph.node_class(name, type(node).__bases__[0])
+    return out
+
+
 def record_constant(fn, args, name, edges=(0,), dtype=None, cast_args=(), operation=None):
     """``fn`` on the tensors' arrays, recorded as PyTorch records it although it has no gradient:
     a zero gradient (``sign``, ``floor``: the table's "piecewise constant"), or, with
@@ -231,7 +245,8 @@ def record_constant(fn, args, name, edges=(0,), dtype=None, cast_args=(), operat
     for i in cast_args:
         raw[i] = cast(raw[i], dtype)
     out = wrap_value(fn(*raw), args, dtype)
-    if not is_grad_enabled() or not any(_requires_grad(args[i]) for i in edges):
+    if not is_grad_enabled() or not any(_requires_grad(args[i]) for i in edges) or \
+            out._data.dtype.kind not in "fc":
         return out
     next_functions = [(args[i]._edge(), args[i]._output_nr) if _requires_grad(args[i])
                       else (None, 0) for i in edges]
@@ -241,6 +256,19 @@ def record_constant(fn, args, name, edges=(0,), dtype=None, cast_args=(), operat
         meta = [(args[i]._data.shape, args[i]._data.dtype) for i in edges]
         out._grad_fn = graph.node_class(name, graph.ZeroGradNode)(next_functions, meta)
     return out
+
+
+_varargs: dict = {}
+
+
+def _vararg_index(rule):
+    """The position of the rule's ``*operands`` parameter (einsum), or None."""
+    key = id(rule)
+    if key not in _varargs:
+        kinds = [p.kind for p in rule.signature.parameters.values()]
+        _varargs[key] = next((k for k, kind in enumerate(kinds)
+                              if kind is kind.VAR_POSITIONAL), None)
+    return _varargs[key]
 
 
 def _is_sequence(value) -> bool:

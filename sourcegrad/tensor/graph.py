@@ -247,7 +247,7 @@ class NotImplementedNode(Node):
         return "NotImplemented"
 
     def apply(self, grad, create_graph: bool) -> list:
-        raise RuntimeError(f"the derivative for '{self._operation}' is not implemented.")
+        raise RuntimeError(f"derivative for aten::{self._operation} is not implemented")
 
 
 def _unpack(slot, create_graph):

@@ -48,7 +48,7 @@ _OPS = {
     "allclose": A.allclose, "equal": A.equal,
     # products
     "matmul": products.matmul, "mm": products.mm, "mv": products.mv, "dot": products.dot,
-    "inner": products.inner, "bmm": products.bmm, "outer": products.outer, "ger": products.outer,
+    "inner": products.inner, "vdot": products.vdot, "bmm": products.bmm, "outer": products.outer, "ger": products.outer,
     "addmm": products.addmm, "kron": products.kron, "cross": products.cross,
     # reductions
     "sum": reductions.sum, "nansum": reductions.nansum, "mean": reductions.mean,
@@ -80,6 +80,7 @@ _OPS = {
     "cuda": conversions.cuda, "new_tensor": creation.new_tensor,
     "new_zeros": creation.new_zeros, "new_ones": creation.new_ones,
     "new_empty": creation.new_empty, "new_full": creation.new_full,
+    "bernoulli": creation.bernoulli,
     **conversions.CAST_METHODS,
 }
 
@@ -103,7 +104,7 @@ _OPERATORS = {
     "__add__": A.add, "__radd__": A.add, "__sub__": A.sub, "__rsub__": A.rsub,
     "__mul__": A.mul, "__rmul__": A.mul, "__truediv__": A.div, "__rtruediv__": A.rdiv,
     "__floordiv__": A.floor_divide, "__rfloordiv__": _reflected(A.floor_divide),
-    "__mod__": A.remainder, "__rmod__": _reflected(A.remainder), "__pow__": A.pow,
+    "__mod__": A.remainder, "__rmod__": A.rremainder, "__pow__": A.pow,
     "__rpow__": _reflected(A.pow), "__matmul__": products.matmul,
     "__rmatmul__": products.rmatmul, "__and__": A.bitwise_and, "__rand__": A.bitwise_and,
     "__or__": A.bitwise_or, "__ror__": A.bitwise_or, "__xor__": A.bitwise_xor,
@@ -168,10 +169,10 @@ def zero_(self):
 def fill_(self, value):
     if isinstance(value, Tensor):
         return inplace(self, lambda s: dispatch.record(
-            np.where, (True, value, s), name="FillBackward1", edges=(1,),
+            np.where, (True, value, s), name="FillBackward3", edges=(2, 1),
             dtype=s._data.dtype, cast_args=(1,)), value)
     return inplace(self, lambda s: dispatch.record_constant(
-        lambda a: np.full_like(a, value), (s,), "FillBackward0"))
+        lambda a: np.full_like(a, value), (s,), "FillBackward2"))
 
 
 def copy_(self, src, non_blocking=False):
@@ -207,8 +208,7 @@ for _name in ("pow", "exp", "log", "log1p", "expm1", "sin", "cos", "tanh", "sigm
               "sqrt", "rsqrt", "abs", "neg", "clamp", "clamp_min", "clamp_max", "clip",
               "reciprocal", "square", "floor", "ceil", "round", "trunc", "sign", "frac",
               "fmod", "remainder", "masked_fill", "scatter", "scatter_add", "index_add",
-              "floor_divide", "true_divide", "nan_to_num", "exp2", "log2", "log10", "atan2",
-              "maximum", "minimum"):
+              "floor_divide", "true_divide", "nan_to_num", "exp2", "log2", "log10", "atan2"):
     _INPLACE[_name + "_"] = _inplace_form(_OPS[_name], _name + "_")
 _INPLACE.update({"__iadd__": _INPLACE["add_"], "__isub__": _INPLACE["sub_"],
                  "__imul__": _INPLACE["mul_"], "__itruediv__": _INPLACE["div_"],
@@ -237,6 +237,13 @@ UFUNC_OPS = {np.add: A.add, np.subtract: A.sub, np.multiply: A.mul, np.true_divi
              np.floor_divide: A.floor_divide}
 
 
+def _iterate(self):
+    """Iterating a tensor unbinds its first dimension (``UnbindBackward0``), as PyTorch."""
+    if self._data.ndim == 0:
+        raise TypeError("iteration over a 0-d tensor")
+    return iter(S.unbind(self, 0))
+
+
 def _install() -> None:
     for name, fn in _OPS.items():
         setattr(Tensor, name, fn)
@@ -255,6 +262,7 @@ def _install() -> None:
     Tensor.mT = Tensor.mH = Tensor.H = property(S.matrix_transpose)
     Tensor.real = property(lambda self: self)
     Tensor.__setitem__ = setitem
+    Tensor.__iter__ = _iterate
     Tensor.__array_ufunc__ = dispatch.array_ufunc
     Tensor.__array_function__ = dispatch.array_function
     Tensor.__sourcegrad_function__ = staticmethod(

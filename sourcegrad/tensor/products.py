@@ -9,7 +9,7 @@ import numpy as np
 
 from ..rules import tensor_ops
 from . import dtypes
-from .dispatch import record
+from .dispatch import record, relabel
 from .tensor import Tensor
 
 
@@ -60,7 +60,15 @@ def dot(input, other):
     return record(np.matmul, (input, other), name="DotBackward0")
 
 
-inner = vdot = dot
+def inner(input, other):
+    """Sum of products over the last dimensions (1-D: the dot product)."""
+    if input.dim() == 1 and other.dim() == 1:
+        return relabel(dot(input, other), "ViewBackward0")
+    return record(np.inner, (input, other), name="InnerBackward0")
+
+
+def vdot(input, other):
+    return relabel(dot(input, other), "VdotBackward0")
 
 
 def matmul(input, other):

@@ -15,7 +15,7 @@ import numpy as np
 from ..rules import tensor_ops
 from ..rules.nn import getitem
 from . import dtypes, return_types
-from .dispatch import record, wrap_value
+from .dispatch import record, relabel, wrap_value
 from .tensor import Tensor, _dim_error
 
 
@@ -86,9 +86,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def nanmean(input, dim=None, keepdim=False):
-    return record(np.nanmean, (input,), {"axis": normalize_dim(dim, input.dim()),
-                                         "keepdims": keepdim}, name="NanmeanBackward0",
-                  dtype=input._data.dtype)
+    """``nansum / count of non-NaN`` (as PyTorch computes it: ``DivBackward0``)."""
+    count = (~np.isnan(input._data)).sum(axis=normalize_dim(dim, input.dim()), keepdims=keepdim)
+    return nansum(input, dim, keepdim) / wrap_value(count, (), input._data.dtype)
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
@@ -132,13 +132,17 @@ def _check_float(name, input):
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return (var(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, dim, keepdim))
+    """``(var, mean)``: both results carry PyTorch's one node name, ``VarMeanBackward0``."""
+    return (relabel(var(input, dim, unbiased, keepdim, correction=correction),
+                    "VarMeanBackward0"),
+            relabel(mean(input, dim, keepdim), "VarMeanBackward0"))
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return (std(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, dim, keepdim))
+    """``(std, mean)``: both results carry PyTorch's one node name, ``StdMeanBackward0``."""
+    return (relabel(std(input, dim, unbiased, keepdim, correction=correction),
+                    "StdMeanBackward0"),
+            relabel(mean(input, dim, keepdim), "StdMeanBackward0"))
 
 
 def logsumexp(input, dim, keepdim=False):
@@ -166,8 +170,9 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 
 
 def dist(input, other, p=2):
+    """The ``p``-norm of ``input - other`` (PyTorch's ``DistBackward0``)."""
     from .arithmetic import sub
-    return norm(sub(input, other), p)
+    return relabel(norm(sub(input, other), p), "DistBackward0")
 
 
 # -- extremes -----------------------------------------------------------------------------------
@@ -186,11 +191,8 @@ def _extremum(kind, input, dim, keepdim, other):
     dim = normalize_dim(dim, input.dim())
     if input.dim() == 0:
         return return_types.make(kind, input.clone(), wrap_value(np.array(0), (), np.int64))
-    indices = arg(input._data, axis=dim)
-    values = select_along(input, indices, dim, False, f"{kind.capitalize()}Backward0")
-    if keepdim:
-        values = values.unsqueeze(dim)
-        indices = np.expand_dims(indices, dim)
+    indices = arg(input._data, axis=dim, keepdims=keepdim)
+    values = select_along(input, indices, dim, keepdim, f"{kind.capitalize()}Backward0")
     return return_types.make(kind, values, wrap_value(indices.astype(np.int64), ()))
 
 
@@ -236,9 +238,9 @@ def median(input, dim=None, keepdim=False):
     dim = normalize_dim(dim, input.dim())
     order = np.argsort(input._data, axis=dim, kind="stable")
     indices = np.take(order, (input._data.shape[dim] - 1) // 2, axis=dim)
-    values = select_along(input, indices, dim, False, "MedianBackward1")
     if keepdim:
-        values, indices = values.unsqueeze(dim), np.expand_dims(indices, dim)
+        indices = np.expand_dims(indices, dim)
+    values = select_along(input, indices, dim, keepdim, "MedianBackward1")
     return return_types.make("median", values, wrap_value(indices.astype(np.int64), ()))
 
 

@@ -247,6 +247,16 @@ def _same_dtype(tensors):
 def cat(tensors, dim=0):
     tensors = [t for t in tensors if not (t.dim() == 1 and t.shape[0] == 0)] or list(tensors)
     dim = normalize_dim(dim, tensors[0].dim())
+    first = tensors[0].shape
+    for k, t in enumerate(tensors[1:], 1):
+        if t.dim() != len(first):
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(first)} "
+                               f"and {t.dim()}")
+        for axis, (m, n) in enumerate(zip(first, t.shape)):
+            if axis != dim and m != n:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {dim}. "
+                                   f"Expected size {m} but got size {n} for tensor number {k} "
+                                   "in the list.")
     return record(np.concatenate, (_same_dtype(tensors),), {"axis": dim}, name="CatBackward0")
 
 
@@ -307,7 +317,7 @@ def chunk(input, chunks, dim=0):
 
 def unbind(input, dim=0):
     dim = normalize_dim(dim, input.dim())
-    return tuple(record(getitem_primitive, (input, (slice(None),) * dim + (i,)),
+    return tuple(record(getitem_primitive, (input, (slice(None),) * dim + (i, Ellipsis)),
                         name="UnbindBackward0", edges=(0,), view=True)
                  for i in range(input.shape[dim]))
 
@@ -320,30 +330,45 @@ def narrow(input, dim, start, length):
 
 def select(input, dim, index):
     dim = normalize_dim(dim, input.dim())
-    return record(getitem_primitive, (input, (slice(None),) * dim + (index,)),
+    return record(getitem_primitive, (input, (slice(None),) * dim + (index, Ellipsis)),
                   name="SelectBackward0", edges=(0,), view=True)
 
 
 # -- indexing -----------------------------------------------------------------------------------
 
 def _index_name(parts) -> str:
+    """The node PyTorch's indexing ends with: the last select/slice/unsqueeze it applied
+    (full slices inside a tuple are skipped), or IndexBackward0 for advanced indices."""
     if builtins.any(isinstance(p, (np.ndarray, list, bool, np.bool_)) for p in parts):
         return "IndexBackward0"
-    if builtins.any(isinstance(p, (int, np.integer)) for p in parts):
-        return "SelectBackward0"
-    if builtins.any(isinstance(p, slice) for p in parts):
+    if len(parts) == 1 and isinstance(parts[0], slice):
         return "SliceBackward0"
-    if builtins.any(p is None for p in parts):
-        return "UnsqueezeBackward0"
-    return "AliasBackward0"
+    name = "AliasBackward0"
+    for p in parts:
+        if p is None:
+            name = "UnsqueezeBackward0"
+        elif isinstance(p, (int, np.integer)):
+            name = "SelectBackward0"
+        elif isinstance(p, slice) and p != slice(None):
+            name = "SliceBackward0"
+    return name
+
+
+def as_view_index(index):
+    """An index that makes numpy return a (0-d) view even when every part is an integer."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if all(isinstance(p, (int, np.integer)) and not isinstance(p, bool) for p in parts):
+        return parts + (Ellipsis,)
+    return index
 
 
 def getitem(input, index):
     index = index_arrays(index)
     parts = index if isinstance(index, tuple) else (index,)
     _check_bounds(input, parts)
-    return record(getitem_primitive, (input, index), name=_index_name(parts), edges=(0,),
-                  view=is_basic(index))
+    basic = is_basic(index)
+    return record(getitem_primitive, (input, as_view_index(index) if basic else index),
+                  name=_index_name(parts), edges=(0,), view=basic)
 
 
 def _check_bounds(input, parts) -> None:
