@@ -129,6 +129,7 @@ case("numpy", lambda m, x: x.detach().numpy().tolist(), f(3))
 case("numpy", lambda m, x: x.numpy(), f(3), error=True)
 case("sum_to_size", lambda m, x: x.sum_to_size(1, 3), f(2, 3))
 case("size", lambda m, x: x.size(5), c(2), error=True)
+case("shape", lambda m, x: (x.shape, x.shape[0], x[0].shape, x.sum().shape), c(2, 3))
 
 # -- autograd state and the backward pass ---------------------------------------------------------
 case("requires_grad", lambda m, x, y: (x.requires_grad, y.requires_grad, (x * y).requires_grad),

@@ -210,6 +210,43 @@ call("unique", i(6))
 call("unique", i(6), kwargs={"return_inverse": True, "return_counts": True})
 
 
+# -- torch.linalg ---------------------------------------------------------------------------------
+def _spd(x):
+    return x @ x.mT + 3 * x.new_ones(x.shape[-1]).diag()  # symmetric positive definite
+
+
+def linalg(name, expr, *leaves, **options):
+    case(f"linalg.{name}", expr, *leaves, **options)
+
+
+linalg("norm", lambda m, x: m.linalg.norm(x), f(2, 3))
+linalg("norm", lambda m, x: m.linalg.norm(x, dim=1), f(2, 3))
+linalg("norm", lambda m, x: m.linalg.norm(x, 1), f(4))
+linalg("norm", lambda m, x: m.linalg.norm(x, "nuc"), f(3, 3), names=False)
+linalg("vector_norm", lambda m, x: m.linalg.vector_norm(x, 3, dim=0), f(2, 3))
+linalg("vector_norm", lambda m, x: m.linalg.vector_norm(x, float("inf")), f(5))
+linalg("matrix_norm", lambda m, x: m.linalg.matrix_norm(x), f(3, 3))
+linalg("matrix_norm", lambda m, x: m.linalg.matrix_norm(x, 1), f(3, 3), names=False)
+linalg("inv", lambda m, x: m.linalg.inv(_spd(x)), f(3, 3))
+linalg("inv", lambda m, x: m.linalg.inv(x), f(2, 3), error=True)
+linalg("det", lambda m, x: m.linalg.det(x), f(3, 3))
+linalg("slogdet", lambda m, x: m.linalg.slogdet(_spd(x)), f(3, 3))
+linalg("solve", lambda m, x, y: m.linalg.solve(_spd(x), y), f(3, 3), f(3))
+linalg("cholesky", lambda m, x: m.linalg.cholesky(_spd(x)), f(3, 3))
+linalg("eigh", lambda m, x: m.linalg.eigh(_spd(x)).eigenvalues, f(3, 3))
+linalg("eigh", lambda m, x: m.linalg.eigh(_spd(x)), f(3, 3), grad=False, values=False)
+linalg("eigvalsh", lambda m, x: m.linalg.eigvalsh(_spd(x)), f(3, 3))
+linalg("svd", lambda m, x: m.linalg.svd(x, full_matrices=False).S, f(3, 2))
+linalg("svdvals", lambda m, x: m.linalg.svdvals(x), f(2, 3))
+linalg("qr", lambda m, x: [t.abs() for t in m.linalg.qr(x)], f(3, 2), names=False)
+linalg("pinv", lambda m, x: m.linalg.pinv(x), f(3, 2))
+linalg("matrix_power", lambda m, x: m.linalg.matrix_power(x, 3), f(2, 2), names=False)
+linalg("multi_dot", lambda m, x, y, z: m.linalg.multi_dot([x, y, z]), f(2, 3), f(3, 3),
+       f(3, 2), names=False)
+linalg("matmul", lambda m, x, y: m.linalg.matmul(x, y), f(2, 3), f(3, 2))
+linalg("cross", lambda m, x, y: m.linalg.cross(x, y), f(2, 3), f(2, 3), names=False)
+
+
 @pytest.mark.parametrize("one", REGISTRY.params())
 def test_matches_pytorch(one):
     check(one, sourcegrad, torch)

@@ -146,13 +146,10 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
         if not isinstance(out, Tensor) or out.numel() != 1:
             raise RuntimeError("The function given to hessian should return a single Tensor "
                                "with a single element.")
-        grads = _grads([out.reshape(())], xs, [None], True, strict)
-        return _fill(grads, xs, True)
+        grads = _fill(_grads([out.reshape(())], xs, [None], True, strict), xs, True)
+        return grads if in_tuple else grads[0]
 
-    result = jacobian(gradient, inputs, create_graph, strict)
-    if not in_tuple:
-        return result[0]
-    return result
+    return jacobian(gradient, inputs if in_tuple else inputs[0], create_graph, strict)
 
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):

@@ -194,7 +194,7 @@ class ParameterList(Module):
         return iter(self._parameters.values())
 
     def extra_repr(self) -> str:
-        return "\n".join(f"({i}): Parameter containing: [torch.{p.dtype.name} of size "
+        return "\n".join(f"  ({i}): Parameter containing: [torch.{p.dtype.name} of size "
                          f"{'x'.join(str(n) for n in p.shape)}]"
                          for i, p in enumerate(self._parameters.values()))
 
@@ -227,3 +227,8 @@ class ParameterDict(Module):
 
     def items(self):
         return self._parameters.items()
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"  ({k}): Parameter containing: [torch.{p.dtype.tensor_type} of size "
+                         f"{'x'.join(str(n) for n in p.shape)}]"
+                         for k, p in self._parameters.items())

@@ -12,7 +12,7 @@ import numpy as np
 from ..rules import nn as rules
 from ..rules import nn_functional as more_rules
 from ..tensor import arithmetic, creation, dtypes, products, reductions, shapes
-from ..tensor.dispatch import record
+from ..tensor.dispatch import record, relabel
 from ..tensor.tensor import Tensor
 from .functional_losses import (
     binary_cross_entropy,
@@ -88,14 +88,15 @@ def elu(input, alpha=1.0, inplace=False):
 
 
 def selu(input, inplace=False):
-    alpha, scale = 1.6732632423543772, 1.0507009873554805
-    out = _activation(more_rules.elu, "EluBackward0", alpha, input=input) * scale
-    return input.copy_(out) if inplace else out
+    """``elu`` with SELU's fixed ``alpha`` and ``scale`` (PyTorch records ``EluBackward0``)."""
+    return _activation(more_rules.elu, "EluBackward0", 1.6732632423543772, 1.0507009873554805,
+                       input=input, inplace=inplace)
 
 
 def celu(input, alpha=1.0, inplace=False):
-    out = _activation(more_rules.elu, "CeluBackward0", 1.0, input=input / alpha) * alpha
-    return input.copy_(out) if inplace else out
+    """``max(0, x) + min(0, alpha (exp(x / alpha) - 1))``: ``elu`` with input scale 1/alpha."""
+    return _activation(more_rules.elu, "CeluBackward0", alpha, 1.0, 1.0 / alpha, input=input,
+                       inplace=inplace)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -202,7 +203,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     out = (input - running_mean.reshape(shape)) * scale
     if w is not None:
         out = out * w
-    return out + b if b is not None else out
+    return relabel(out + b if b is not None else out, "NativeBatchNormBackward0")
 
 
 def one_hot(tensor, num_classes=-1):

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..rules import nn as rules
 from ..rules import nn_functional as more_rules
-from ..tensor.dispatch import record
+from ..tensor.arithmetic import check_broadcast
+from ..tensor.dispatch import record, relabel
 from ..tensor.tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -31,6 +32,7 @@ def _reduction(size_average, reduce, reduction) -> str:
 
 
 def _check_same_size(input, target) -> None:
+    check_broadcast(input, target)
     if tuple(target.shape) != tuple(input.shape):
         warnings.warn(
             f"Using a target size ({target.shape!r}) that is different to the input size "
@@ -108,7 +110,11 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     flat_input, flat_target = _classes_last(input, target)
     loss = record(rules.nll_loss, (flat_input, flat_target, weight, ignore_index),
                   {"reduction": reduction}, name="NllLoss2DBackward0", edges=(0,))
-    return loss.reshape(target.shape) if reduction == "none" else loss
+    if reduction == "none":
+        loss = loss.reshape(target.shape)
+        if input.dim() == 4:  # PyTorch's 2-D kernel writes the (N, H, W) losses directly
+            relabel(loss, "NllLoss2DBackward0")
+    return loss
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -126,8 +132,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             target = target * (1 - label_smoothing) + label_smoothing / n_classes
         terms = logp * target if weight is None else logp * target * weight.reshape(weight_shape)
         loss = -terms.sum(class_dim)
-        if reduction == "mean":
-            return loss.sum() / max(input.numel() // n_classes, 1)
+        if reduction == "mean":  # a division by a number in C++: PyTorch's DivBackward1
+            return relabel(loss.sum() / max(input.numel() // n_classes, 1), "DivBackward1")
         return loss.sum() if reduction == "sum" else loss
     nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
     if not label_smoothing:

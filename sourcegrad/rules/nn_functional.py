@@ -47,14 +47,16 @@ def gelu_rule(g, ans, x, approximate="none"):
 
 
 @dispatching
-def elu(x, alpha=1.0):
-    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
-    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+def elu(x, alpha=1.0, scale=1.0, input_scale=1.0):
+    """``scale * x`` where positive, ``scale * alpha * (exp(input_scale * x) - 1)`` elsewhere
+    (``selu`` and ``celu`` are ``elu`` with these scales)."""
+    return scale * np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0) * input_scale))
 
 
 @defvjp(elu)
-def elu_rule(g, ans, x, alpha=1.0):
-    return np.where(x > 0, g, g * alpha * np.exp(np.minimum(x, 0)))
+def elu_rule(g, ans, x, alpha=1.0, scale=1.0, input_scale=1.0):
+    return np.where(x > 0, g * scale,
+                    g * (scale * alpha * input_scale) * np.exp(np.minimum(x, 0) * input_scale))
 
 
 @dispatching

@@ -129,6 +129,8 @@ from .. import autograd, nn, optim, utils  # noqa: E402  (they build on the name
 softmax = nn.functional.softmax
 log_softmax = nn.functional.log_softmax
 dropout = nn.functional.dropout_function
+Tensor.softmax = lambda self, dim, dtype=None: softmax(self, dim, dtype=dtype)
+Tensor.log_softmax = lambda self, dim, dtype=None: log_softmax(self, dim, dtype=dtype)
 
 __all__ = sorted({n for names in _PUBLIC.values() for n in names.split()} | {
     "Node", "Size", "Tensor", "autograd", "bool", "broadcast_shapes", "broadcast_tensors",
