@@ -256,7 +256,7 @@ def _unpack(slot, create_graph):
     if isinstance(slot, SavedTensor):
         return slot.unpack(create_graph)
     if isinstance(slot, _ShapeOnly):
-        return np.broadcast_to(np.zeros((), slot.dtype), slot.shape)
+        return slot.stand_in()
     return slot
 
 
@@ -267,6 +267,20 @@ class _ShapeOnly:
 
     def __init__(self, shape, dtype) -> None:
         self.shape, self.dtype = shape, dtype
+
+    def stand_in(self) -> np.ndarray:
+        """Zeros of the shape and dtype: a read-only broadcast view (no memory), shared by all
+        stand-ins of that shape and dtype (a training loop asks for the same ones each step)."""
+        key = (self.shape, self.dtype)
+        array = _STAND_INS.get(key)
+        if array is None:
+            if len(_STAND_INS) > 4096:
+                _STAND_INS.clear()
+            array = _STAND_INS[key] = np.broadcast_to(np.zeros((), self.dtype), self.shape)
+        return array
+
+
+_STAND_INS: dict = {}
 
 
 def shape_only(tensor) -> _ShapeOnly:

@@ -129,13 +129,16 @@ def fast_inplace(self: Tensor, ufunc, other, *others) -> Tensor | None:
     if _recording(self, (other,) + others):
         return None
     data = other._data if isinstance(other, Tensor) else other
-    result_dtype = dtypes.result_type(self, other)
-    check_cast(result_dtype, self)
-    if isinstance(data, np.ndarray) and np.broadcast_shapes(data.shape, self._data.shape) != \
-            self._data.shape:
-        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
-                           f"broadcast shape {list(np.broadcast_shapes(data.shape, self._data.shape))}")
-    ufunc(self._data, data, out=self._data, casting="unsafe")
+    own = self._data
+    if type(data) is np.ndarray:
+        if data.dtype != own.dtype:
+            check_cast(dtypes.result_type(self, other), self)
+        if data.shape != own.shape and np.broadcast_shapes(data.shape, own.shape) != own.shape:
+            raise RuntimeError(f"output with shape {list(own.shape)} doesn't match the "
+                               f"broadcast shape {list(np.broadcast_shapes(data.shape, own.shape))}")
+    elif own.dtype.kind != "f":
+        check_cast(dtypes.result_type(self, other), self)
+    ufunc(own, data, out=own, casting="unsafe")
     self._vc[0] += 1
     return self
 
