@@ -18,7 +18,7 @@ pytest.importorskip("torch", reason="the differential tests need PyTorch (Python
 
 MODULES = ["test_tensor_vs_torch_ops", "test_tensor_vs_torch_shapes",
            "test_tensor_vs_torch_methods", "test_tensor_vs_torch_nn",
-           "test_tensor_vs_torch_training"]
+           "test_tensor_vs_torch_training", "test_tensor_vs_torch_autograd"]
 
 #: public names compared elsewhere or not comparable, and why
 NOT_HERE = {

@@ -4,11 +4,9 @@ PyTorch. Modules are built after the same ``manual_seed``, so they start from th
 """
 from __future__ import annotations
 
-import io
 
-import numpy as np
 import pytest
-from tensor_compare import Registry, b, c, check, d, f, i, p
+from tensor_compare import Registry, c, check, f, i, p
 
 import sourcegrad
 

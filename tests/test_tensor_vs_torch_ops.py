@@ -7,7 +7,6 @@ public name a case covers; ``test_tensor_coverage.py`` checks that every public 
 """
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from tensor_compare import Attr, Registry, b, c, check, d, f, i, p
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import contextlib
 
-from ..tensor import graph
+from ..tensor.backward import root_gradient, run_backward
 from ..tensor.grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from ..tensor.legacy import Variable
-from ..tensor.tensor import Tensor, root_gradient
+from ..tensor.tensor import Tensor
 from . import functional
 from .function import Function, FunctionCtx, once_differentiable
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -50,7 +50,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     roots = [root_gradient(o, g, create_graph) for o, g in zip(outputs, grad_outputs)]
     if retain_graph is None:
         retain_graph = create_graph
-    result = graph.run_backward(list(outputs), roots, retain_graph, create_graph,
+    result = run_backward(list(outputs), roots, retain_graph, create_graph,
                                 inputs=list(inputs), allow_unused=allow_unused)
     if materialize_grads:
         from ..tensor.creation import zeros_like
@@ -66,7 +66,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     roots = [root_gradient(t, g, create_graph) for t, g in zip(tensors, grad_tensors)]
     if retain_graph is None:
         retain_graph = create_graph
-    graph.run_backward(list(tensors), roots, retain_graph, create_graph,
+    run_backward(list(tensors), roots, retain_graph, create_graph,
                        accumulate_into=list(_as_tuple(inputs)) if inputs is not None else None)
 
 

@@ -11,11 +11,13 @@ from . import graph as _graph
 from . import methods as _methods  # noqa: F401  (attaches operators and methods to Tensor)
 from . import (
     arithmetic,
+    comparisons,
     conversions,
     creation,
     device,
     dtypes,
     grad_mode,
+    indexing,
     legacy,
     linalg,
     printing,
@@ -35,23 +37,25 @@ _graph.TENSOR = Tensor
 # The public names, by the module that defines them (listed here rather than imported one per
 # line: the torch namespace is wide, and this keeps each name next to where it lives).
 _PUBLIC = {
-    arithmetic: """abs absolute acos acosh add addcdiv addcmul allclose arccos arcsin arctan true_divide
-        arctan2 asin asinh atan atan2 atanh bitwise_and bitwise_not bitwise_or bitwise_xor ceil
-        clamp clamp_max clamp_min clip cos cosh div divide eq equal erf exp exp2 expm1 fix floor
-        floor_divide fmax fmin fmod frac ge greater greater_equal gt hypot isclose isfinite isinf
-        isnan le lerp less less_equal log log10 log1p log2 logaddexp logical_and logical_not
-        logical_or logical_xor lt masked_fill maximum minimum mul multiply nan_to_num ne neg
-        negative not_equal positive pow reciprocal relu remainder round rsqrt rsub sgn sigmoid
-        sign signbit sin sinc sinh sqrt square sub subtract tan tanh trunc where""",
+    arithmetic: """abs absolute acos acosh add addcdiv addcmul arccos arcsin arctan arctan2
+        asin asinh atan atan2 atanh ceil clamp clamp_max clamp_min clip cos cosh div divide erf
+        exp exp2 expm1 fix floor floor_divide fmax fmin fmod frac hypot lerp log log10 log1p
+        log2 logaddexp masked_fill maximum minimum mul multiply nan_to_num neg negative positive
+        pow reciprocal relu remainder round rsqrt rsub sgn sigmoid sign sin sinc sinh sqrt
+        square sub subtract tan tanh true_divide trunc where""",
+    comparisons: """allclose bitwise_and bitwise_not bitwise_or bitwise_xor eq equal ge greater
+        greater_equal gt isclose isfinite isinf isnan le less less_equal logical_and
+        logical_not logical_or logical_xor lt ne not_equal signbit""",
     products: "addmm bmm cross dot einsum ger inner kron matmul mm mv outer tensordot vdot",
     reductions: """all amax amin any argmax argmin argsort count_nonzero cumprod cumsum dist
         logsumexp max mean median min nanmean nansum norm prod sort std std_mean sum topk
         unique var var_mean""",
-    shapes: """argwhere broadcast_to cat chunk concat concatenate diag diagonal flatten flip
-        fliplr flipud gather hstack index_add index_select masked_select movedim moveaxis narrow
-        nonzero permute ravel repeat_interleave reshape roll row_stack scatter scatter_add select
-        split squeeze stack swapaxes swapdims t take take_along_dim tile trace transpose tril
-        triu unbind unflatten unsqueeze vstack""",
+    shapes: """broadcast_to cat chunk concat concatenate diag diagonal flatten flip fliplr
+        flipud hstack movedim moveaxis narrow permute ravel repeat_interleave reshape roll
+        row_stack select split squeeze stack swapaxes swapdims t tile trace transpose tril triu
+        unbind unflatten unsqueeze vstack""",
+    indexing: """argwhere gather index_add index_select masked_select nonzero scatter
+        scatter_add take take_along_dim""",
     creation: """arange as_tensor asarray bernoulli empty empty_like eye from_numpy full
         full_like is_floating_point is_tensor linspace logspace multinomial normal numel ones
         ones_like rand rand_like randint randint_like randn randn_like randperm tensor zeros

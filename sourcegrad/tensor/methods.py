@@ -12,7 +12,9 @@ import numbers
 import numpy as np
 
 from . import arithmetic as A
+from . import comparisons as C
 from . import conversions, creation, dispatch, legacy, products, reductions
+from . import indexing as I
 from . import shapes as S
 from .random import default_generator
 from .tensor import Tensor
@@ -39,13 +41,13 @@ _OPS = {
     "sign": A.sign, "sgn": A.sgn, "floor": A.floor, "ceil": A.ceil, "trunc": A.trunc,
     "fix": A.trunc, "round": A.round, "frac": A.frac,
     # comparisons and logic
-    "eq": A.eq, "ne": A.ne, "lt": A.lt, "le": A.le, "gt": A.gt, "ge": A.ge, "greater": A.gt,
-    "greater_equal": A.ge, "less": A.lt, "less_equal": A.le, "not_equal": A.ne,
-    "logical_and": A.logical_and, "logical_or": A.logical_or, "logical_xor": A.logical_xor,
-    "logical_not": A.logical_not, "isnan": A.isnan, "isinf": A.isinf, "isfinite": A.isfinite,
-    "signbit": A.signbit, "bitwise_and": A.bitwise_and, "bitwise_or": A.bitwise_or,
-    "bitwise_xor": A.bitwise_xor, "bitwise_not": A.bitwise_not, "isclose": A.isclose,
-    "allclose": A.allclose, "equal": A.equal,
+    "eq": C.eq, "ne": C.ne, "lt": C.lt, "le": C.le, "gt": C.gt, "ge": C.ge, "greater": C.gt,
+    "greater_equal": C.ge, "less": C.lt, "less_equal": C.le, "not_equal": C.ne,
+    "logical_and": C.logical_and, "logical_or": C.logical_or, "logical_xor": C.logical_xor,
+    "logical_not": C.logical_not, "isnan": C.isnan, "isinf": C.isinf, "isfinite": C.isfinite,
+    "signbit": C.signbit, "bitwise_and": C.bitwise_and, "bitwise_or": C.bitwise_or,
+    "bitwise_xor": C.bitwise_xor, "bitwise_not": C.bitwise_not, "isclose": C.isclose,
+    "allclose": C.allclose, "equal": C.equal,
     # products
     "matmul": products.matmul, "mm": products.mm, "mv": products.mv, "dot": products.dot,
     "inner": products.inner, "vdot": products.vdot, "bmm": products.bmm, "outer": products.outer, "ger": products.outer,
@@ -70,10 +72,10 @@ _OPS = {
     "flip": S.flip, "fliplr": S.fliplr, "flipud": S.flipud, "roll": S.roll, "tril": S.tril,
     "triu": S.triu, "diag": S.diag, "diagonal": S.diagonal, "trace": S.trace, "split": S.split,
     "chunk": S.chunk, "unbind": S.unbind, "narrow": S.narrow, "select": S.select,
-    "gather": S.gather, "take_along_dim": S.take_along_dim, "scatter": S.scatter,
-    "scatter_add": S.scatter_add, "index_select": S.index_select, "index_add": S.index_add,
-    "take": S.take, "masked_select": S.masked_select, "nonzero": S.nonzero,
-    "argwhere": S.argwhere, "__getitem__": S.getitem,
+    "gather": I.gather, "take_along_dim": I.take_along_dim, "scatter": I.scatter,
+    "scatter_add": I.scatter_add, "index_select": I.index_select, "index_add": I.index_add,
+    "take": I.take, "masked_select": I.masked_select, "nonzero": I.nonzero,
+    "argwhere": I.argwhere, "__getitem__": I.getitem,
     # copies, conversions, new tensors
     "to": conversions.to, "type": legacy.type_, "type_as": conversions.type_as,
     "clone": conversions.clone, "contiguous": conversions.contiguous, "cpu": conversions.cpu,
@@ -106,10 +108,10 @@ _OPERATORS = {
     "__floordiv__": A.floor_divide, "__rfloordiv__": _reflected(A.floor_divide),
     "__mod__": A.remainder, "__rmod__": A.rremainder, "__pow__": A.pow,
     "__rpow__": _reflected(A.pow), "__matmul__": products.matmul,
-    "__rmatmul__": products.rmatmul, "__and__": A.bitwise_and, "__rand__": A.bitwise_and,
-    "__or__": A.bitwise_or, "__ror__": A.bitwise_or, "__xor__": A.bitwise_xor,
-    "__rxor__": A.bitwise_xor, "__eq__": A.eq, "__ne__": A.ne, "__lt__": A.lt, "__le__": A.le,
-    "__gt__": A.gt, "__ge__": A.ge,
+    "__rmatmul__": products.rmatmul, "__and__": C.bitwise_and, "__rand__": C.bitwise_and,
+    "__or__": C.bitwise_or, "__ror__": C.bitwise_or, "__xor__": C.bitwise_xor,
+    "__rxor__": C.bitwise_xor, "__eq__": C.eq, "__ne__": C.ne, "__lt__": C.lt, "__le__": C.le,
+    "__gt__": C.gt, "__ge__": C.ge,
 }
 
 
@@ -231,8 +233,8 @@ def _bitwise_inplace(op):
 UFUNC_OPS = {np.add: A.add, np.subtract: A.sub, np.multiply: A.mul, np.true_divide: A.div,
              np.power: A.pow, np.negative: A.neg, np.exp: A.exp, np.log: A.log, np.sin: A.sin,
              np.cos: A.cos, np.tanh: A.tanh, np.sqrt: A.sqrt, np.absolute: A.abs,
-             np.maximum: A.maximum, np.minimum: A.minimum, np.equal: A.eq, np.not_equal: A.ne,
-             np.less: A.lt, np.less_equal: A.le, np.greater: A.gt, np.greater_equal: A.ge,
+             np.maximum: A.maximum, np.minimum: A.minimum, np.equal: C.eq, np.not_equal: C.ne,
+             np.less: C.lt, np.less_equal: C.le, np.greater: C.gt, np.greater_equal: C.ge,
              np.matmul: products.matmul, np.remainder: A.remainder,
              np.floor_divide: A.floor_divide}
 
@@ -256,8 +258,8 @@ def _install() -> None:
     Tensor.__neg__ = A.neg
     Tensor.__pos__ = A.positive
     Tensor.__abs__ = A.abs
-    Tensor.__invert__ = lambda self: (A.logical_not(self) if self._data.dtype == np.bool_
-                                      else A.bitwise_not(self))
+    Tensor.__invert__ = lambda self: (C.logical_not(self) if self._data.dtype == np.bool_
+                                      else C.bitwise_not(self))
     Tensor.T = property(S.reversed_dims)
     Tensor.mT = Tensor.mH = Tensor.H = property(S.matrix_transpose)
     Tensor.real = property(lambda self: self)

@@ -16,7 +16,8 @@ from ..rules import tensor_ops
 from ..rules.nn import getitem
 from . import dtypes, return_types
 from .dispatch import record, relabel, wrap_value
-from .tensor import Tensor, _dim_error
+from .size import dim_error
+from .tensor import Tensor
 
 
 def normalize_dim(dim, ndim: int):
@@ -27,7 +28,7 @@ def normalize_dim(dim, ndim: int):
         return tuple(normalize_dim(d, ndim) for d in dim)
     n = builtins.max(ndim, 1)
     if not -n <= dim < n:
-        raise IndexError(_dim_error(dim, ndim))
+        raise IndexError(dim_error(dim, ndim))
     return dim % n if ndim else None
 
 

@@ -15,8 +15,10 @@ import warnings
 
 import numpy as np
 
+from . import backward as backward_pass
 from . import dtypes, graph, printing
 from .device import CPU
+from .size import Size, dim_error
 from .grad_mode import is_grad_enabled
 
 NONLEAF_GRAD_WARNING = (
@@ -26,26 +28,6 @@ NONLEAF_GRAD_WARNING = (
     "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
     "github.com/pytorch/pytorch/pull/30531 for more information."
 )
-
-
-class Size(tuple):
-    """A tensor's shape: a tuple that prints as ``torch.Size([2, 3])``; slices stay Sizes."""
-
-    def __repr__(self) -> str:
-        return f"torch.Size({list(self)})"
-
-    def __getitem__(self, index):
-        item = tuple.__getitem__(self, index)
-        return Size(item) if isinstance(index, slice) else item
-
-    def __add__(self, other):
-        return Size(tuple(self) + tuple(other))
-
-    def __radd__(self, other):
-        return Size(tuple(other) + tuple(self))
-
-    def numel(self) -> int:
-        return int(np.prod(self, dtype=np.int64))
 
 
 # Set by .views at import: rebuilds a view's grad_fn after its base changed in place.
@@ -174,7 +156,7 @@ class Tensor:
             if not self.requires_grad:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             return
-        graph.retain(self.grad_fn, self)
+        backward_pass.retain(self.grad_fn, self)
 
     def register_hook(self, hook) -> graph.RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it."""
@@ -201,14 +183,15 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
         """Add the gradient of this tensor with respect to every leaf (or only to ``inputs``)
         into their ``.grad``."""
-        grad = root_gradient(self, gradient, create_graph)
+        grad = backward_pass.root_gradient(self, gradient, create_graph)
         if retain_graph is None:
             retain_graph = create_graph
         if isinstance(inputs, Tensor):
             inputs = [inputs]
         if inputs is not None and len(inputs) == 0:
             raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-        graph.run_backward([self], [grad], retain_graph, create_graph, accumulate_into=inputs)
+        backward_pass.run_backward([self], [grad], retain_graph, create_graph,
+                                   accumulate_into=inputs)
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data (and version counter) without history."""
@@ -241,7 +224,7 @@ class Tensor:
         try:
             return self._data.shape[dim]
         except IndexError:
-            raise IndexError(_dim_error(dim, self._data.ndim)) from None
+            raise IndexError(dim_error(dim, self._data.ndim)) from None
 
     def dim(self) -> int:
         return self._data.ndim
@@ -391,32 +374,6 @@ def _rebuild(array, requires_grad):
     t = Tensor._wrap(array)
     t._requires_grad = requires_grad
     return t
-
-
-def _dim_error(dim, ndim) -> str:
-    return (f"Dimension out of range (expected to be in range of [{-max(ndim, 1)}, "
-            f"{max(ndim, 1) - 1}], but got {dim})")
-
-
-def root_gradient(t: Tensor, gradient, create_graph: bool):
-    """The gradient a backward pass starts from (``ones`` for a scalar), checked like PyTorch."""
-    if not t.requires_grad:
-        raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
-    if gradient is None:
-        if t._data.size != 1:
-            raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        g = np.ones(t._data.shape, t._data.dtype)
-        return Tensor._wrap(g) if create_graph else g
-    if not isinstance(gradient, Tensor):
-        gradient = Tensor._wrap(np.asarray(gradient, dtype=t._data.dtype))
-    if tuple(gradient.shape) != tuple(t.shape):
-        raise RuntimeError(
-            f"Mismatch in shape: grad_output[0] has a shape of {gradient.shape!r} and output[0] "
-            f"has a shape of {t.shape!r}."
-        )
-    if create_graph:
-        return gradient
-    return np.array(gradient._data, dtype=t._data.dtype)
 
 
 def is_recording(*tensors) -> bool:
