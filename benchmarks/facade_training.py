@@ -147,9 +147,10 @@ def main(argv=None) -> int:
 
 
 def table(rows, sourcegrad, torch) -> str:
-    lines = [f"Small MLP {SIZES[0]}-{SIZES[1]}-{SIZES[2]}-{CLASSES}, batch {BATCH}, float32, "
+    title = (f"Small MLP {SIZES[0]}-{SIZES[1]}-{SIZES[2]}-{CLASSES}, batch {BATCH}, float32, "
              f"one thread (numpy {np.__version__}, torch {torch.__version__}, Python "
-             f"{sys.version.split()[0]})", "",
+             f"{sys.version.split()[0]})")
+    lines = [title, "",
              "| optimizer | system | time per step | vs PyTorch eager |",
              "|---|---|---:|---:|"]
     for label, name, seconds, ratio in rows:

@@ -76,7 +76,7 @@ _OPERATORS = {
 for _name, _op in _OPERATORS.items():
     case(_name, lambda m, x, y, op=_op: op(x, y), f(3), p(3))
 case("__rmatmul__", lambda m, x: [[1.0, 2.0, 3.0]] @ x, f(3), error=True)
-case("__eq__", lambda m, x: (x == None, x != None), c(2))  # noqa: E711 (what users write)
+case("__eq__", lambda m, x: (x == None, x != None), c(2))
 for _name, _op in (("__and__", lambda x, y: x & y), ("__or__", lambda x, y: x | y),
                    ("__xor__", lambda x, y: x ^ y), ("__rand__", lambda x, y: True & y),
                    ("__ror__", lambda x, y: False | y), ("__rxor__", lambda x, y: True ^ y),

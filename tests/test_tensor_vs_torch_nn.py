@@ -4,9 +4,8 @@ PyTorch. Modules are built after the same ``manual_seed``, so they start from th
 """
 from __future__ import annotations
 
-
 import pytest
-from tensor_compare import Registry, c, check, f, i, p
+from tensor_compare import Registry, c, check, f, i
 
 import sourcegrad
 

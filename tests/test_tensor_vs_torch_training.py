@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from tensor_compare import Registry, check, f
+from tensor_compare import Registry, check
 
 import sourcegrad
 

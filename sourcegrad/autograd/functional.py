@@ -86,7 +86,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), J v)``, by differentiating a vjp with respect to its cotangent."""
-    in_tuple, inputs = _tuple(inputs, "inputs")
+    _, inputs = _tuple(inputs, "inputs")
     if v is None:
         if any(t.numel() != 1 for t in inputs):
             raise RuntimeError("The vector v can only be None if the input to the user-provided "

@@ -206,7 +206,7 @@ class Module:
     # -- modes and gradients ----------------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
         if not isinstance(mode, bool):
-            raise ValueError("training mode is expected to be boolean")
+            raise ValueError("training mode is expected to be boolean")  # noqa: TRY004 (PyTorch's type)
         for module in self.modules():
             object.__setattr__(module, "training", mode)
         return self

@@ -125,7 +125,7 @@ def lerp_rule(g, ans, start, end, weight):
 
 
 @dispatching
-def clamp(x, min=None, max=None):  # noqa: A002 (PyTorch's names)
+def clamp(x, min=None, max=None):
     """``x`` limited to ``[min, max]`` elementwise; the bounds may be arrays, or None."""
     out = x if min is None else np.maximum(x, min)
     return out if max is None else np.minimum(out, max)
@@ -146,6 +146,6 @@ def clamped_to(x, bound, other, below):
 
 @defvjp(clamp, broadcast=True, notes="x gets the gradient on the bounds too; a bound gets it "
                                      "where it is the result")
-def clamp_rule(g, ans, x, min=None, max=None):  # noqa: A002
+def clamp_rule(g, ans, x, min=None, max=None):
     return (g * within(x, min, max), g * clamped_to(x, min, max, True),
             g * clamped_to(x, max, min, False))

@@ -6,9 +6,8 @@ the one rule table. ``nn``, ``optim``, ``autograd`` (with ``Function`` and ``fun
 ``docs/nn-and-optim.md`` for training models.
 """
 import math as _math
+from numbers import Integral as _Integral
 
-from . import graph as _graph
-from . import methods as _methods  # noqa: F401  (attaches operators and methods to Tensor)
 from . import (
     arithmetic,
     comparisons,
@@ -19,17 +18,19 @@ from . import (
     grad_mode,
     indexing,
     legacy,
-    linalg,
+    linalg,  # noqa: F401 (torch.linalg)
     printing,
     products,
     random,
     reductions,
-    return_types,
+    return_types,  # noqa: F401 (torch.return_types)
     serialization,
     shapes,
 )
+from . import graph as _graph
+from . import methods as _methods  # noqa: F401  (attaches operators and methods to Tensor)
 from .compiled import function as function  # sourcegrad.tensor.function, not top level
-from .graph import Node
+from .graph import Node as Node
 from .tensor import Size, Tensor
 
 _graph.TENSOR = Tensor
@@ -76,9 +77,9 @@ for _module, _names in _PUBLIC.items():
     for _name in _names.split():
         globals()[_name] = getattr(_module, _name)
 
-bool = dtypes.bool_  # noqa: A001 (PyTorch's names for the dtypes)
-half, float, double = dtypes.float16, dtypes.float32, dtypes.float64  # noqa: A001
-short, int, long = dtypes.int16, dtypes.int32, dtypes.int64  # noqa: A001
+bool = dtypes.bool_
+half, float, double = dtypes.float16, dtypes.float32, dtypes.float64
+short, int, long = dtypes.int16, dtypes.int32, dtypes.int64
 pi, e, inf, nan = _math.pi, _math.e, _math.inf, _math.nan
 
 
@@ -103,7 +104,7 @@ def broadcast_shapes(*shapes):
 def _broadcast(*shapes):
     import numpy as np
     try:
-        return np.broadcast_shapes(*[tuple(s) if not isinstance(s, type(1)) else (s,)
+        return np.broadcast_shapes(*[(s,) if isinstance(s, _Integral) else tuple(s)
                                      for s in shapes])
     except ValueError:
         raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape "
@@ -128,7 +129,11 @@ def meshgrid(*tensors, indexing="ij"):
     return tuple(shapes.broadcast_to(v, full) for v in views)
 
 
-from .. import autograd, nn, optim, utils  # noqa: E402  (they build on the names above)
+# the packages on top of the tensor modules (imported last: they build on the names above)
+from .. import autograd as autograd
+from .. import nn
+from .. import optim as optim
+from .. import utils as utils
 
 softmax = nn.functional.softmax
 log_softmax = nn.functional.log_softmax
@@ -136,8 +141,9 @@ dropout = nn.functional.dropout_function
 Tensor.softmax = lambda self, dim, dtype=None: softmax(self, dim, dtype=dtype)
 Tensor.log_softmax = lambda self, dim, dtype=None: log_softmax(self, dim, dtype=dtype)
 
-__all__ = sorted({n for names in _PUBLIC.values() for n in names.split()} | {
+_EXPORTED = {n for names in _PUBLIC.values() for n in names.split()} | {
     "Node", "Size", "Tensor", "autograd", "bool", "broadcast_shapes", "broadcast_tensors",
     "can_cast", "double", "dropout", "e", "float", "half", "inf", "int", "linalg", "log_softmax",
     "long", "meshgrid", "nan", "nn", "optim", "pi", "promote_types", "result_type",
-    "return_types", "short", "softmax", "utils"})
+    "return_types", "short", "softmax", "utils"}
+__all__ = sorted(_EXPORTED)  # noqa: PLE0605 (the torch namespace is built from _PUBLIC above)

@@ -14,7 +14,7 @@ from ..rules import nn as nn_rules
 from ..rules import nn_functional as nnf_rules
 from ..rules import tensor_ops
 from . import dtypes
-from .dispatch import cast, record, record_constant, relabel, wrap_value
+from .dispatch import record, record_constant, relabel, wrap_value
 from .tensor import Tensor
 
 
@@ -288,7 +288,7 @@ def frac(input):
 
 # -- bounds and selection -----------------------------------------------------------------------
 
-def clamp(input, min=None, max=None):  # noqa: A002 (PyTorch's names)
+def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if _tensor(min) or _tensor(max):
@@ -304,14 +304,14 @@ def clamp(input, min=None, max=None):  # noqa: A002 (PyTorch's names)
 clip = clamp
 
 
-def clamp_min(input, min):  # noqa: A002
+def clamp_min(input, min):
     if _tensor(min):
         return clamp(input, min=min)
     return record(np.clip, (input, min, None), name="ClampMinBackward0", edges=(0,),
                   dtype=dtypes.result_type(input, min), cast_args=(0,))
 
 
-def clamp_max(input, max):  # noqa: A002
+def clamp_max(input, max):
     if _tensor(max):
         return clamp(input, max=max)
     return record(np.clip, (input, None, max), name="ClampMaxBackward0", edges=(0,),

@@ -14,8 +14,8 @@ import weakref
 import numpy as np
 
 from . import graph
-from .graph import AccumulateGrad, _as_tensor, add_to_grad
 from .grad_mode import set_grad_enabled
+from .graph import AccumulateGrad, _as_tensor, add_to_grad
 
 
 def root_gradient(t, gradient, create_graph: bool):

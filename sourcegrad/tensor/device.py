@@ -17,7 +17,7 @@ class device:
 
     __slots__ = ("index", "type")
 
-    def __init__(self, type, index=None) -> None:  # noqa: A002 (PyTorch's parameter name)
+    def __init__(self, type, index=None) -> None:
         if isinstance(type, device):
             type, index = type.type, type.index
         elif isinstance(type, int):

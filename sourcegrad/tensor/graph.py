@@ -16,7 +16,6 @@ import re
 
 import numpy as np
 
-
 _sequence = itertools.count()
 _BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
 

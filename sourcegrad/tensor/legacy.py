@@ -60,7 +60,7 @@ def type_(self, dtype=None, non_blocking=False, **kwargs):
     return self.to(dtype)
 
 
-def Variable(data, requires_grad=False, volatile=False):  # noqa: N802 (PyTorch's name)
+def Variable(data, requires_grad=False, volatile=False):
     """The pre-0.4 wrapper: now a tensor sharing ``data``, requiring grad when asked."""
     out = data.detach()
     if requires_grad:

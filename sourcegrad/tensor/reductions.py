@@ -197,11 +197,11 @@ def _extremum(kind, input, dim, keepdim, other):
     return return_types.make(kind, values, wrap_value(indices.astype(np.int64), ()))
 
 
-def max(input, dim=None, keepdim=False, *, other=None):  # noqa: A001 (PyTorch's name)
+def max(input, dim=None, keepdim=False, *, other=None):
     return _extremum("max", input, dim, keepdim, other)
 
 
-def min(input, dim=None, keepdim=False, *, other=None):  # noqa: A001
+def min(input, dim=None, keepdim=False, *, other=None):
     return _extremum("min", input, dim, keepdim, other)
 
 
@@ -286,7 +286,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
     return wrap_value(_order(input._data, dim, descending).astype(np.int64), ())
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+def topk(input, k, dim=-1, largest=True, sorted=True):
     dim = normalize_dim(dim, input.dim())
     if k > input._data.shape[dim]:
         raise RuntimeError("selected index k out of range")
@@ -297,12 +297,12 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
 
 # -- tests on values (no gradient) ----------------------------------------------------------------
 
-def all(input, dim=None, keepdim=False):  # noqa: A001
+def all(input, dim=None, keepdim=False):
     return wrap_value(np.all(input._data, axis=normalize_dim(dim, input.dim()),
                              keepdims=keepdim), ())
 
 
-def any(input, dim=None, keepdim=False):  # noqa: A001
+def any(input, dim=None, keepdim=False):
     return wrap_value(np.any(input._data, axis=normalize_dim(dim, input.dim()),
                              keepdims=keepdim), ())
 
@@ -312,7 +312,7 @@ def count_nonzero(input, dim=None):
         dim, input.dim())), dtype=np.int64), ())
 
 
-def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     values, inverse, counts = np.unique(input._data, return_inverse=True, return_counts=True,
                                         axis=dim)
     out = [wrap_value(values, (), input._data.dtype)]

@@ -18,8 +18,8 @@ import numpy as np
 from . import backward as backward_pass
 from . import dtypes, graph, printing
 from .device import CPU
-from .size import Size, dim_error
 from .grad_mode import is_grad_enabled
+from .size import Size, dim_error
 
 NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "

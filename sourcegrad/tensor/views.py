@@ -90,10 +90,10 @@ def _type_name(np_dtype) -> str:
 
 
 def _write(t: Tensor, result: Tensor) -> None:
-    if result._data.shape != t._data.shape:
-        if np.broadcast_shapes(result._data.shape, t._data.shape) != t._data.shape:
-            raise RuntimeError(f"output with shape {list(t._data.shape)} doesn't match the "
-                               f"broadcast shape {list(result._data.shape)}")
+    shape = t._data.shape
+    if result._data.shape != shape and np.broadcast_shapes(result._data.shape, shape) != shape:
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
+                           f"{list(result._data.shape)}")
     check_cast(result._data.dtype, t)
     t._data[...] = result._data
     t._vc[0] += 1
