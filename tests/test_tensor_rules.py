@@ -195,3 +195,26 @@ def test_second_order_on_tensors_matches_finite_differences(name):
 def _on_tensors(fn, ts):
     """``fn`` run on Tensors: numpy calls dispatch to the facade (``__array_function__``)."""
     return fn(*ts)
+
+
+# Rules whose runtime helpers work on plain arrays only (np.asarray, writes into a buffer): their
+# backward cannot be recorded, so create_graph=True refuses them by name instead of failing
+# inside the helper. (The differential tests compare the second derivatives of the others.)
+FIRST_ORDER_ONLY = {
+    "cumprod": lambda x: x.cumprod(1),
+    "kron": lambda x: sourcegrad.kron(x, x),
+    "det": lambda x: sourcegrad.linalg.det(x),
+    "multi_dot": lambda x: sourcegrad.linalg.multi_dot([x, x]),
+    "pad": lambda x: sourcegrad.nn.functional.pad(x, (1, 1)),
+    "diagonal": lambda x: x.diagonal(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FIRST_ORDER_ONLY))
+def test_second_order_through_array_only_rules_is_refused_clearly(name):
+    x = sourcegrad.tensor(X[:3, :3], dtype=sourcegrad.float64, requires_grad=True)
+    out = FIRST_ORDER_ONLY[name](x)
+    (first,) = sourcegrad.autograd.grad((out ** 2).sum(), x)          # first order works
+    assert first.shape == x.shape
+    with pytest.raises(RuntimeError, match=r"create_graph=True: the backward of \w+"):
+        sourcegrad.autograd.grad((FIRST_ORDER_ONLY[name](x) ** 2).sum(), x, create_graph=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from tensor_compare import Registry, c, check, d, f
+from tensor_compare import Leaf, Registry, c, check, d, f
 
 import sourcegrad
 
@@ -175,6 +175,54 @@ def _wrong(m):
         def backward(ctx, grad):
             return grad * 3
     return Wrong.apply
+
+
+# -- second derivatives (create_graph=True) of the operations -------------------------------------
+_SECOND_ORDER = {
+    "cumsum": lambda m, x: x.cumsum(0), "prod": lambda m, x: x.prod(1),
+    "repeat": lambda m, x: x.repeat(2, 1), "roll": lambda m, x: x.roll(1, 0),
+    "flip": lambda m, x: x.flip(0), "tril": lambda m, x: x.tril(), "trace": lambda m, x: x.trace(),
+    "sort": lambda m, x: x.sort(1).values, "topk": lambda m, x: x.topk(2).values,
+    "cross": lambda m, x: m.cross(x, x * 2, dim=1),
+    "einsum": lambda m, x: m.einsum("ij,jk->ik", x, x), "inv": lambda m, x: m.linalg.inv(x),
+    "solve": lambda m, x: m.linalg.solve(x, x[0]), "qr": lambda m, x: m.linalg.qr(x).R.abs(),
+    "cholesky": lambda m, x: m.linalg.cholesky(x @ x.T + m.eye(3, dtype=m.float64)),
+    "pinv": lambda m, x: m.linalg.pinv(x), "matrix_power": lambda m, x: m.linalg.matrix_power(x, 3),
+    "max": lambda m, x: x.max(), "amax": lambda m, x: x.amax(1),
+    "max_dim": lambda m, x: x.max(1).values, "var": lambda m, x: x.var(1),
+    "std": lambda m, x: x.std(), "fmod": lambda m, x: m.fmod(x, 0.7),
+    "remainder": lambda m, x: x % 0.7,
+    "gather": lambda m, x: x.gather(1, m.tensor([[0, 2], [1, 1], [2, 0]])),
+    "scatter_add": lambda m, x: x.scatter_add(1, m.tensor([[0, 0, 1]] * 3), x),
+    "index_select": lambda m, x: x.index_select(0, m.tensor([0, 2, 0])),
+    "take": lambda m, x: x.take(m.tensor([0, 5])), "median": lambda m, x: x.median(1).values,
+    "masked_select": lambda m, x: x.masked_select(x > 0), "norm": lambda m, x: x.norm(),
+    "norm_inf": lambda m, x: x.norm(float("inf")), "logsumexp": lambda m, x: x.logsumexp(1),
+    "where": lambda m, x: m.where(x > 0, x, x * 2), "clamp": lambda m, x: x.clamp(-0.5, 0.5),
+    "maximum": lambda m, x: m.maximum(x, x.flip(0)),
+    "layer_norm": lambda m, x: m.nn.functional.layer_norm(x, (3,)),
+    "cross_entropy": lambda m, x: m.nn.functional.cross_entropy(x, m.tensor([0, 2, 1])),
+    "setitem": lambda m, x: _written(x),
+}
+
+
+def _written(x):
+    y = x * 1
+    y[0] = x[1] * 2
+    y[1:, 1] *= 3
+    return y
+
+
+def _second_order(op):
+    def expr(m, x):
+        (g,) = m.autograd.grad((op(m, x) ** 2).sum(), x, create_graph=True)
+        return m.autograd.grad((g * g).sum(), x)
+    return expr
+
+
+for _name, _op in _SECOND_ORDER.items():
+    case("autograd.grad", _second_order(_op), Leaf((3, 3), "d"), grad=False, rtol=1e-5,
+         atol=1e-8, label=f"second-order-{_name}")
 
 
 # -- grad modes -----------------------------------------------------------------------------------

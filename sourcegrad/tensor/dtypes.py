@@ -33,6 +33,11 @@ class dtype:
         return self.np
 
     @property
+    def kind(self) -> str:
+        """numpy's kind letter ('f', 'i', 'u', 'b'): runtime helpers read it off ``x.dtype``."""
+        return self.np.kind
+
+    @property
     def is_signed(self) -> bool:
         return self.np.kind in "if"
 

@@ -193,10 +193,24 @@ class RuleNode(Node):
                 out.append(None)
                 continue
             if pos not in contributions:
-                contributions[pos] = self._rule.vjp(pos)(grad, ans, *args, **self._kwargs)
+                contributions[pos] = self._contribution(pos, grad, ans, args, create_graph)
             value = contributions[pos] if item is None else contributions[pos][item]
             out.append(None if value is None else _fit(value, shape, dtype, create_graph))
         return out
+
+
+    def _contribution(self, pos, grad, ans, args, create_graph):
+        if not create_graph:
+            return self._rule.vjp(pos)(grad, ans, *args, **self._kwargs)
+        try:
+            return self._rule.vjp(pos)(grad, ans, *args, **self._kwargs)
+        except (RuntimeError, TypeError, ValueError, AttributeError) as exc:
+            # a runtime helper of this rule works on plain arrays only (np.asarray, writes
+            # into a buffer): say so, rather than how it failed deep inside
+            raise RuntimeError(
+                f"create_graph=True: the backward of {self.name()} (rule '{self._rule.name}') "
+                "cannot be recorded, so it has no second derivative here. Differentiate it "
+                f"once, or write the operation with other operations ({exc})") from exc
 
 
 class MultiRuleNode(RuleNode):

@@ -207,7 +207,9 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        return self.detach()
+        """The same memory without history, and (unlike ``detach()``) with a version counter of
+        its own: changes made through ``.data`` are invisible to autograd, as in PyTorch."""
+        return Tensor._wrap(self._data)
 
     @data.setter
     def data(self, value: Tensor) -> None:
