@@ -89,6 +89,9 @@ class BackwardCFunction(graph.Node, FunctionCtx):
         self._released = True
         self._saved = ()
 
+    def __repr__(self) -> str:  # PyTorch names Python-defined nodes with their module
+        return f"<torch.autograd.function.{type(self).__name__} object at {id(self):#x}>"
+
 
 def _sum_to(array: np.ndarray, shape: tuple) -> np.ndarray:
     lead = array.ndim - len(shape)
@@ -168,6 +171,8 @@ def _connect(ctx, args, output):
             continue
         if id(o) in inputs and id(o) not in dirty:
             o = o.detach()  # an input returned as is: a new tensor, so the input keeps its history
+        elif id(o) in dirty:
+            o._vc[0] += 1   # PyTorch counts the recorded in-place change once more
         meta.append((tuple(o.shape), o._data.dtype))
         if id(o) not in non_diff and o._data.dtype.kind in "fc":
             o._grad_fn, o._output_nr = ctx, k
