@@ -216,8 +216,11 @@ def _node(fn, args, kwargs, name, edges, outs):
                 positions.append((vararg, i - vararg))
             else:
                 positions.append((i, k))
-            raw = _unwrap(a)
-            meta.append((np.shape(raw), getattr(raw, "dtype", default_dtype)))
+            raw = a._data if isinstance(a, Tensor) else a
+            if type(raw) is np.ndarray:
+                meta.append((raw.shape, raw.dtype))
+            else:
+                meta.append((np.shape(raw), getattr(raw, "dtype", default_dtype)))
     label = name or NAMES.get(fn) or f"{_name(fn).capitalize()}Backward0"
     if len(outs) > 1:
         ans = tuple(graph.SavedTensor(o, label) for o in outs)
