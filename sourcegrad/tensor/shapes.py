@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 
 import numpy as np
 
@@ -148,7 +149,13 @@ def matrix_transpose(input):
 
 
 def reversed_dims(input):
-    """``x.T``: all dimensions reversed."""
+    """``x.T``: all dimensions reversed (PyTorch warns when there are not exactly two)."""
+    if input.dim() != 2:
+        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their "
+                      "shape is deprecated and it will throw an error in a future release. "
+                      "Consider `x.mT` to transpose batches of matrices or "
+                      "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions "
+                      "of a tensor.", UserWarning, stacklevel=3)
     return record(np.transpose, (input,), name="PermuteBackward0", view=True)
 
 
