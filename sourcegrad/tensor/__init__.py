@@ -8,6 +8,8 @@ the one rule table. ``nn``, ``optim``, ``autograd`` (with ``Function`` and ``fun
 import math as _math
 from numbers import Integral as _Integral
 
+import numpy as _np
+
 from . import (
     arithmetic,
     comparisons,
@@ -77,6 +79,7 @@ for _module, _names in _PUBLIC.items():
     for _name in _names.split():
         globals()[_name] = getattr(_module, _name)
 
+# PyTorch's names for the dtypes: in this namespace they shadow the builtins on purpose
 bool = dtypes.bool_
 half, float, double = dtypes.float16, dtypes.float32, dtypes.float64
 short, int, long = dtypes.int16, dtypes.int32, dtypes.int64
@@ -102,9 +105,8 @@ def broadcast_shapes(*shapes):
 
 
 def _broadcast(*shapes):
-    import numpy as np
     try:
-        return np.broadcast_shapes(*[(s,) if isinstance(s, _Integral) else tuple(s)
+        return _np.broadcast_shapes(*[(s,) if isinstance(s, _Integral) else tuple(s)
                                      for s in shapes])
     except ValueError:
         raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape "

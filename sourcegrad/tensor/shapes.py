@@ -42,22 +42,33 @@ def _infer(shape, numel) -> tuple:
     return shape
 
 
+def _viewable(data: np.ndarray, shape: tuple) -> bool:
+    """Can ``data`` take ``shape`` without a copy (PyTorch's condition for ``view``)?"""
+    try:
+        np.reshape(data, shape, copy=False)
+    except ValueError:
+        return False
+    except TypeError:  # numpy 2.0 has no copy argument: setting the shape of a view tells
+        alias = data.view()
+        try:
+            alias.shape = shape
+        except AttributeError:
+            return False
+    return True
+
+
 def view(input, *shape):
     shape = _infer(sizes(shape), input._data.size)
-    try:
-        np.reshape(input._data, shape, copy=False)
-    except ValueError:
+    if not _viewable(input._data, shape):
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
                            "least one dimension spans across two contiguous subspaces). Use "
-                           ".reshape(...) instead.") from None
+                           ".reshape(...) instead.")
     return record(np.reshape, (input, shape), name="ViewBackward0", view=True)
 
 
 def reshape(input, *shape):
     shape = _infer(sizes(shape), input._data.size)
-    try:
-        np.reshape(input._data, shape, copy=False)
-    except ValueError:  # needs a copy: PyTorch clones, then views the clone
+    if not _viewable(input._data, shape):  # PyTorch clones, then views the clone
         return record(np.reshape, (input, shape), name="UnsafeViewBackward0")
     return record(np.reshape, (input, shape), name="ViewBackward0", view=True)
 
