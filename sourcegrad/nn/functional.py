@@ -13,6 +13,7 @@ from ..rules import nn as rules
 from ..rules import nn_functional as more_rules
 from ..tensor import arithmetic, creation, dtypes, products, reductions, shapes
 from ..tensor.dispatch import record, relabel
+from ..tensor.grad_mode import no_grad
 from ..tensor.tensor import Tensor
 from .functional_losses import (
     binary_cross_entropy,
@@ -218,16 +219,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     w = weight.reshape(shape) if weight is not None else None
     b = bias.reshape(shape) if bias is not None else None
     if training:
-        if running_mean is not None:
+        if running_mean is not None:  # the running statistics use the unbiased variance
             count = input.numel() // input.shape[1]
-            mean = input._data.mean(axis=axes)
-            var = input._data.var(axis=axes, ddof=1 if count > 1 else 0)
-            running_mean._data *= 1 - momentum
-            running_mean._data += momentum * mean.astype(running_mean._data.dtype)
-            running_var._data *= 1 - momentum
-            running_var._data += momentum * var.astype(running_var._data.dtype)
-            running_mean._vc[0] += 1
-            running_var._vc[0] += 1
+            with no_grad():
+                mean = input.mean(axes)
+                var = input.var(axes, correction=1 if count > 1 else 0)
+                running_mean.mul_(1 - momentum).add_(mean, alpha=momentum)
+                running_var.mul_(1 - momentum).add_(var, alpha=momentum)
         return record(more_rules.normalized, (input, w, b, axes, eps),
                       name="NativeBatchNormBackward0", edges=(0, 1, 2))
     scale = (running_var.reshape(shape) + eps).rsqrt()

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..tensor.creation import tensor
 from ..tensor.grad_mode import no_grad
-from ..tensor.shapes import cat
+from ..tensor.reductions import norm
+from ..tensor.shapes import cat, stack
 from ..tensor.tensor import Tensor
 
 
@@ -20,24 +19,20 @@ def _grads(parameters):
 def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
                     error_if_nonfinite: bool = False, foreach=None):
     """Scale all gradients together so their joint ``norm_type``-norm is at most ``max_norm``;
-    returns the norm before clipping."""
+    returns the norm before clipping (the norm of the per-parameter norms, as PyTorch)."""
     grads = _grads(parameters)
     if not grads:
         return tensor(0.0)
     norm_type = float(norm_type)
-    if norm_type == math.inf:
-        total = max(float(np.max(np.abs(g._data))) for g in grads)
-    else:
-        total = sum(float(np.sum(np.abs(g._data.astype(np.float64)) ** norm_type))
-                    for g in grads) ** (1.0 / norm_type)
-    if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
-                           "`parameters` is non-finite, so it cannot be clipped.")
-    coefficient = min(max_norm / (total + 1e-6), 1.0)
     with no_grad():
+        total = norm(stack([norm(g, norm_type) for g in grads]), norm_type)
+        if error_if_nonfinite and not math.isfinite(total.item()):
+            raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
+                               "`parameters` is non-finite, so it cannot be clipped.")
+        coefficient = (max_norm / (total + 1e-6)).clamp_max(1.0)
         for g in grads:
             g.mul_(coefficient)
-    return tensor(total, dtype=grads[0].dtype)
+    return total
 
 
 def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
