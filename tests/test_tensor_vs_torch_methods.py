@@ -40,6 +40,8 @@ _INPLACE = {
     "fill_": (f(3), 1.5), "copy_": (f(3), f(3)), "scatter_": (f(3), 0, i(2), f(2)),
     "scatter_add_": (f(3), 0, i(2), f(2)), "index_add_": (f(3), 0, i(2), f(2)),
 }
+case("index_put_", lambda m, x, v, k: _nonleaf(x).index_put_((k,), v), f(3, 2), f(2),
+     i(2, high=3))
 for _name, _leaves in _INPLACE.items():
     case(_name, lambda m, x, *rest, n=_name: getattr(_nonleaf(x), n)(*rest), *_leaves)
 case("add_", lambda m, x: x.add_(1), f(3), error=True)             # a leaf that requires grad

@@ -57,7 +57,7 @@ _PUBLIC = {
         flipud hstack movedim moveaxis narrow permute ravel repeat_interleave reshape roll
         row_stack select split squeeze stack swapaxes swapdims t tile trace transpose tril triu
         unbind unflatten unsqueeze vstack""",
-    indexing: """argwhere gather index_add index_select masked_select nonzero scatter
+    indexing: """argwhere gather index_add index_put index_select masked_select nonzero scatter
         scatter_add take take_along_dim""",
     creation: """arange as_tensor asarray bernoulli empty empty_like eye from_numpy full
         full_like is_floating_point is_tensor linspace logspace multinomial normal numel ones

@@ -12,7 +12,7 @@ import builtins
 import numpy as np
 
 from ..rules.nn import getitem as getitem_primitive
-from ..rules.tensor_ops import index_put
+from ..rules.tensor_ops import index_put as index_put_primitive
 from .dispatch import record, wrap_value
 from .reductions import along, normalize_dim
 from .tensor import Tensor
@@ -111,14 +111,14 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     positions = along(_int_index(index, "scatter"), dim)
     values = _scatter_values(src, index)
     name = "ScatterBackward0" if isinstance(src, Tensor) else "ScatterBackward1"
-    return record(index_put, (input, positions, values, False), name=name, edges=(0, 2),
+    return record(index_put_primitive, (input, positions, values, False), name=name, edges=(0, 2),
                   dtype=input._data.dtype, cast_args=(2,) if isinstance(src, Tensor) else ())
 
 
 def scatter_add(input, dim, index, src):
     dim = normalize_dim(dim, input.dim())
     positions = along(_int_index(index, "scatter_add"), dim)
-    return record(index_put, (input, positions, _scatter_values(src, index), True),
+    return record(index_put_primitive, (input, positions, _scatter_values(src, index), True),
                   name="ScatterAddBackward0", edges=(0, 2), dtype=input._data.dtype,
                   cast_args=(2,))
 
@@ -134,8 +134,22 @@ def index_add(input, dim, index, source, *, alpha=1):
     positions = (slice(None),) * dim + (_int_index(index, "index_add"),)
     if alpha != 1:
         source = source * alpha
-    return record(index_put, (input, positions, source, True), name="IndexAddBackward0",
+    return record(index_put_primitive, (input, positions, source, True), name="IndexAddBackward0",
                   edges=(0, 2), dtype=input._data.dtype, cast_args=(2,))
+
+
+def index_put(input, indices, values, accumulate=False):
+    """A copy of ``input`` with ``input[indices] = values`` (``+=`` when ``accumulate``)."""
+    if isinstance(values, Tensor) and values._data.dtype != input._data.dtype:
+        raise RuntimeError("Index put requires the source and destination dtypes match, got "
+                           f"{input.dtype.tensor_type[:-6]} for the destination and "
+                           f"{values.dtype.tensor_type[:-6]} for the source.")
+    positions = tuple(_int_index(i, "index_put") if not (isinstance(i, Tensor) and
+                                                         i._data.dtype == np.bool_)
+                      else i._data for i in indices)
+    return record(index_put_primitive, (input, positions, values, accumulate),
+                  name="IndexPutBackward0", edges=(0, 2), dtype=input._data.dtype,
+                  cast_args=(2,) if isinstance(values, Tensor) else ())
 
 
 def take(input, index):

@@ -74,7 +74,7 @@ _OPS = {
     "chunk": S.chunk, "unbind": S.unbind, "narrow": S.narrow, "select": S.select,
     "gather": I.gather, "take_along_dim": I.take_along_dim, "scatter": I.scatter,
     "scatter_add": I.scatter_add, "index_select": I.index_select, "index_add": I.index_add,
-    "take": I.take, "masked_select": I.masked_select, "nonzero": I.nonzero,
+    "take": I.take, "index_put": I.index_put, "masked_select": I.masked_select, "nonzero": I.nonzero,
     "argwhere": I.argwhere, "__getitem__": I.getitem,
     # copies, conversions, new tensors
     "to": conversions.to, "type": legacy.type_, "type_as": conversions.type_as,
@@ -210,6 +210,7 @@ for _name in ("pow", "exp", "log", "log1p", "expm1", "sin", "cos", "tanh", "sigm
               "sqrt", "rsqrt", "abs", "neg", "clamp", "clamp_min", "clamp_max", "clip",
               "reciprocal", "square", "floor", "ceil", "round", "trunc", "sign", "frac",
               "fmod", "remainder", "masked_fill", "scatter", "scatter_add", "index_add",
+              "index_put",
               "floor_divide", "true_divide", "nan_to_num", "exp2", "log2", "log10", "atan2"):
     _INPLACE[_name + "_"] = _inplace_form(_OPS[_name], _name + "_")
 _INPLACE.update({"__iadd__": _INPLACE["add_"], "__isub__": _INPLACE["sub_"],
