@@ -130,8 +130,7 @@ def _fast_binary(ufunc, op, name, float_out=False):
     """``add_``/``sub_``/``mul_``/``div_``: one numpy call into memory when nothing is recorded."""
     def method(self, other, *, alpha=1):
         if not float_out or self._data.dtype.kind == "f":
-            scaled = other if alpha == 1 else other * alpha
-            if fast_inplace(self, ufunc, scaled) is not None:
+            if fast_inplace(self, ufunc, other, scale=alpha) is not None:
                 return self
         if alpha != 1:
             return inplace(self, lambda s: op(s, other, alpha=alpha), other)

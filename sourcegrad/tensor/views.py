@@ -123,12 +123,14 @@ def inplace(self: Tensor, compute, *others) -> Tensor:
     return self
 
 
-def fast_inplace(self: Tensor, ufunc, other, *others) -> Tensor | None:
-    """``ufunc(self, other, out=self)`` when nothing is recorded (an optimizer's update); None
-    when the write must be recorded instead."""
+def fast_inplace(self: Tensor, ufunc, other, *others, scale=1) -> Tensor | None:
+    """``ufunc(self, scale * other, out=self)`` when nothing is recorded (an optimizer's
+    update); None when the write must be recorded instead."""
     if _recording(self, (other,) + others):
         return None
     data = other._data if isinstance(other, Tensor) else other
+    if scale != 1:
+        data = data * scale
     own = self._data
     if type(data) is np.ndarray:
         if data.dtype != own.dtype:
