@@ -1,4 +1,5 @@
-"""The tutorials in docs/tutorials run: each page's ```python blocks execute in order."""
+"""The tutorials in docs/tutorials and docs/nn-and-optim.md run: each page's ```python blocks
+execute in order."""
 from __future__ import annotations
 
 import contextlib
@@ -10,12 +11,14 @@ import types
 
 import pytest
 
-PAGES = sorted((pathlib.Path(__file__).parent.parent / "docs" / "tutorials").glob("[0-9]*.md"))
+DOCS = pathlib.Path(__file__).parent.parent / "docs"
+TUTORIALS = sorted((DOCS / "tutorials").glob("[0-9]*.md"))
+PAGES = TUTORIALS + [DOCS / "nn-and-optim.md"]
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 
 def test_there_are_four_tutorials():
-    assert len(PAGES) == 4
+    assert len(TUTORIALS) == 4
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])

@@ -94,9 +94,7 @@ def test_gradient_matches_finite_differences(name):
         np.testing.assert_allclose(t.grad.numpy(), expected, rtol=1e-6, atol=1e-6)
 
 
-SECOND_ORDER = [pytest.param(n, marks=pytest.mark.xfail(
-    strict=True, reason="runtime.norm_adjoint calls np.asarray, which Tensors cannot record"))
-    if n == "norm" else n for n in sorted(OPS)]
+SECOND_ORDER = sorted(OPS)
 
 
 @pytest.mark.parametrize("name", SECOND_ORDER)

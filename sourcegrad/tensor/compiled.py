@@ -63,7 +63,7 @@ def function(f=None, *, optimize: bool = True):
         if not isinstance(grads, tuple):
             grads = (grads,)
         out = wrap_value(np.asarray(value), args)
-        edges = [(args[i].grad_fn or args[i]._accumulator(), 0) for i in tracked]
+        edges = [(args[i]._edge(), args[i]._output_nr) for i in tracked]
         out.grad_fn = CompiledFunctionBackward(edges, [np.asarray(g) for g in grads], f)
         return out
 

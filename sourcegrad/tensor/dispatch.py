@@ -2,10 +2,13 @@
 
 :func:`record` is the one place where the facade meets the rule table: it computes the primitive
 on the tensors' arrays, and -- when gradients are being recorded -- makes a graph node whose
-backward is ``RULES[primitive].vjp(i)``. It saves for backward only the inputs whose *values*
-the rule reads (found by reading the rule's template); inputs whose shape alone is needed (the
-``x`` of ``unbroadcast(g, x)``) are not kept alive, and in-place changes to them are harmless,
-as in PyTorch.
+backward is ``RULES[primitive].vjp(i)`` (:func:`attach`). It saves for backward only the inputs
+whose *values* the rule reads (found by reading the rule's template); inputs whose shape alone is
+needed (the ``x`` of ``unbroadcast(g, x)``) are not kept alive, and in-place changes to them are
+harmless, as in PyTorch.
+
+Ops pass the result ``dtype`` PyTorch's promotion gives (:mod:`.dtypes`) and which operands to
+``cast`` to it before computing, and mark results that are *views* of their first argument.
 
 Tensors also implement numpy's dispatch protocols (``__array_ufunc__``, ``__array_function__``),
 so ``np.cos(t)`` on a Tensor is recorded too. That is what makes ``create_graph=True`` work: a
@@ -41,12 +44,20 @@ NAMES = {
     np.var: "VarBackward0", np.std: "StdBackward0", np.arctan: "AtanBackward0",
     np.arcsin: "AsinBackward0", np.arccos: "AcosBackward0", np.sinh: "SinhBackward0",
     np.cosh: "CoshBackward0", np.log2: "Log2Backward0", np.log10: "Log10Backward0",
+    np.arctan2: "Atan2Backward0", np.exp2: "Exp2Backward0", np.sinc: "SincBackward0",
+    np.arcsinh: "AsinhBackward0", np.arccosh: "AcoshBackward0", np.arctanh: "AtanhBackward0",
+    np.remainder: "RemainderBackward0", np.fmod: "FmodBackward0", np.flip: "FlipBackward0",
+    np.roll: "RollBackward0", np.tril: "TrilBackward0", np.triu: "TriuBackward0",
+    np.cumsum: "CumsumBackward0", np.cumprod: "CumprodBackward0", np.tile: "RepeatBackward0",
+    np.fmax: "FmaxBackward0", np.fmin: "FminBackward0", np.logaddexp: "LogaddexpBackward0",
+    np.hypot: "HypotBackward0", np.trace: "TraceBackward0", np.diagonal: "DiagonalBackward0",
 }
 
 # Calls that read only the *shape* of the argument at these positions.
 _SHAPE_ONLY = {np.shape: (0,), np.ndim: (0,), np.size: (0,), runtime.unbroadcast: (1,),
                runtime.expand_to: (1,), runtime.reduced_count: (0,), runtime.zeros_like: (0,),
-               runtime.subscript_adjoint: (1,), nn_rules.index_adjoint: (1,)}
+               runtime.subscript_adjoint: (1,), nn_rules.index_adjoint: (1,),
+               np.zeros_like: (0,), runtime.reshape_order: (0,)}
 
 
 def _unwrap(value):
@@ -69,57 +80,122 @@ def _float_inputs(values) -> bool:
     return False
 
 
-def wrap_value(value, args) -> Tensor:
-    """The result of a primitive as a Tensor (a view shares its base's version counter)."""
+def cast(raw, dtype: np.dtype):
+    """An operand's value in ``dtype`` (numbers become 0-d arrays, wrapping as PyTorch does)."""
+    if type(raw) is np.ndarray:
+        return raw if raw.dtype == dtype else raw.astype(dtype)
+    if isinstance(raw, (bool, int, float, np.generic)):
+        return np.array(raw).astype(dtype)
+    return raw
+
+
+def wrap_value(value, args, dtype=None) -> Tensor:
+    """The result of a primitive as a Tensor, in ``dtype`` when given.
+
+    Without ``dtype`` (numpy functions called on Tensors) a float64 result of non-float64
+    inputs becomes the default dtype (int / int -> float32, as PyTorch). A result that shares
+    memory with an input without being declared a view is copied, so that writing into it can
+    never change the input behind the graph's back.
+    """
     if isinstance(value, Tensor):
         return value
-    array = np.asarray(value)
-    if array.dtype == np.float64 and not _float_inputs(args):
-        array = array.astype(dtypes.get_default_dtype().np)  # int / int -> float32, as PyTorch
-    out = Tensor._wrap(array)
+    array = value if type(value) is np.ndarray else np.asarray(value)
+    if dtype is not None:
+        if array.dtype != dtype:
+            array = array.astype(dtype)
+    elif array.dtype == np.float64 and not _float_inputs(args):
+        array = array.astype(dtypes.get_default_dtype().np)
     if array.base is not None:
         for a in args:
             if isinstance(a, Tensor) and np.may_share_memory(array, a._data):
-                out._vc = a._vc
-                out._base = a if a._base is None else a._base
+                array = array.copy()
                 break
-    return out
+    return Tensor._wrap(array)
 
 
-def record(fn, args, kwargs=None, name=None, edges=None):
+def mark_view(out: Tensor, source: Tensor, step) -> None:
+    """Make ``out`` a view of ``source``'s base, reached by ``source``'s path plus ``step``."""
+    if not np.may_share_memory(out._data, source._data):
+        return
+    base = source._base if source._base is not None else source
+    out._base = base
+    out._view = source._view + (step,)
+    out._vc = source._vc
+    if is_grad_enabled():
+        out._view_vc = out._vc[0]
+
+
+def record(fn, args, kwargs=None, name=None, edges=None, dtype=None, cast_args=(), view=False):
     """``fn(*args, **kwargs)`` on the tensors' arrays, recorded with ``fn``'s rule if needed.
 
     ``edges`` are the argument positions that become ``next_functions`` (default: every
     Tensor argument), so ``x.pow(2)`` has one entry and ``x + 1`` two, as in PyTorch.
+    ``dtype`` is the result's dtype; the arguments at ``cast_args`` are computed in it.
+    ``view=True`` says the result is a view of ``args[0]`` (when numpy made one).
     """
     kwargs = kwargs or {}
-    value = fn(*[_unwrap(a) for a in args], **{k: _unwrap(v) for k, v in kwargs.items()})
-    out = wrap_value(value, args)
+    raw = [_unwrap(a) for a in args]
+    for i in cast_args:
+        raw[i] = cast(raw[i], dtype)
+    value = fn(*raw, **{k: _unwrap(v) for k, v in kwargs.items()}) if kwargs else fn(*raw)
+    if view:
+        out = Tensor._wrap(value)
+        mark_view(out, args[0], (fn, tuple(raw[1:]), kwargs))
+    else:
+        out = wrap_value(value, args, dtype)
     if not is_grad_enabled():
         return out
+    return attach(out, fn, args, kwargs, name, edges)
+
+
+def attach(out: Tensor, fn, args, kwargs=None, name=None, edges=None) -> Tensor:
+    """Give ``out`` (the value of ``fn(*args)``) a graph node with ``fn``'s rule, if needed."""
+    node = _node(fn, args, kwargs or {}, name, edges, (out,))
+    if node is not None:
+        out._grad_fn = node
+    return out
+
+
+def record_multi(fn, args, kwargs=None, name=None, edges=None) -> tuple:
+    """``fn`` with several results (``np.linalg.eigh``), as Tensors sharing one node."""
+    kwargs = kwargs or {}
+    value = fn(*[_unwrap(a) for a in args], **kwargs)
+    outs = tuple(wrap_value(v, args) for v in value)
+    if is_grad_enabled():
+        node = _node(fn, args, kwargs, name, edges, outs)
+        for k, out in enumerate(outs):
+            if node is not None and out._data.dtype.kind in "fc":
+                out._grad_fn, out._output_nr = node, k
+    return outs
+
+
+def _node(fn, args, kwargs, name, edges, outs):
+    """The node recording ``outs = fn(*args, **kwargs)``, or None when nothing is tracked."""
     tracked = [i for i, a in enumerate(args) if _requires_grad(a)]
     if not tracked:
         if any(_requires_grad(v) for v in kwargs.values()):
             raise TypeError(f"{_name(fn)}: tensors that require grad must be passed positionally")
-        return out
+        return None
     rule = table.lookup(fn)
     if rule is None:
         if table.is_nondiff(fn):
-            return out
+            return None
         raise TypeError(
             f"no gradient rule for {_name(fn)}; register one with "
             f"sourcegrad.extend.defvjp({_name(fn)}) (see sourcegrad/extend.py)"
         )
-    diff = [i for i in tracked if rule.differentiable(i)]
+    vararg = _vararg_index(rule)
+    param_of = (lambda i: i) if vararg is None else (lambda i: min(i, vararg))
+    diff = [i for i in tracked if rule.differentiable(param_of(i))]
     if not diff:
-        return out
+        return None
     if edges is None:
         edges = [i for i, a in enumerate(args) if isinstance(a, Tensor) or _is_sequence(a)]
-    needed = set().union(*(_value_params(rule, i) for i in diff))
+    needed = set().union(*(_value_params(rule, param_of(i)) for i in diff))
     params = rule.params
     slots = []
     for i, a in enumerate(args):
-        name_i = params[i] if i < len(params) else None
+        name_i = params[param_of(i)] if param_of(i) < len(params) else None
         if isinstance(a, Tensor):
             slots.append(graph.SavedTensor(a) if name_i in needed or name_i is None
                          else graph.shape_only(a))
@@ -128,21 +204,74 @@ def record(fn, args, kwargs=None, name=None, edges=None):
         else:
             slots.append(a)
     next_functions, positions, meta = [], [], []
+    default_dtype = outs[0]._data.dtype
     for i in edges:
         items = list(enumerate(args[i])) if _is_sequence(args[i]) else [(None, args[i])]
         for k, a in items:
             if i in diff and isinstance(a, Tensor) and a.requires_grad:
-                next_functions.append((a.grad_fn or a._accumulator(), 0))
+                next_functions.append((a._edge(), a._output_nr))
             else:
                 next_functions.append((None, 0))
-            positions.append((i, k))
-            raw = _unwrap(a)
-            meta.append((tuple(np.shape(raw)), getattr(raw, "dtype", out._data.dtype)))
+            if vararg is not None and i >= vararg:  # one tuple of adjoints for *operands
+                positions.append((vararg, i - vararg))
+            else:
+                positions.append((i, k))
+            raw = a._data if isinstance(a, Tensor) else a
+            if type(raw) is np.ndarray:
+                meta.append((raw.shape, raw.dtype))
+            else:
+                meta.append((np.shape(raw), getattr(raw, "dtype", default_dtype)))
     label = name or NAMES.get(fn) or f"{_name(fn).capitalize()}Backward0"
-    ans = graph.SavedTensor(out, label) if "ans" in needed else graph.shape_only(out)
-    out.grad_fn = graph.node_class(label)(rule, next_functions, positions, slots,
-                                          dict(kwargs), ans, meta)
+    if len(outs) > 1:
+        ans = tuple(graph.SavedTensor(o, label) for o in outs)
+        return graph.node_class(label, graph.MultiRuleNode)(rule, next_functions, positions,
+                                                            slots, dict(kwargs), ans, meta)
+    ans = graph.SavedTensor(outs[0], label) if "ans" in needed else graph.shape_only(outs[0])
+    return graph.node_class(label)(rule, next_functions, positions, slots, dict(kwargs), ans,
+                                   meta)
+
+
+def relabel(out: Tensor, name: str) -> Tensor:
+    """Name ``out``'s node as PyTorch names a fused operation that is composed here
+    (``addcmul`` is a multiplication then an addition: its last node is ``AddcmulBackward0``)."""
+    node = out._grad_fn
+    if node is not None:
+        node.__class__ = graph.node_class(name, type(node).__bases__[0])
     return out
+
+
+def record_constant(fn, args, name, edges=(0,), dtype=None, cast_args=(), operation=None):
+    """``fn`` on the tensors' arrays, recorded as PyTorch records it although it has no gradient:
+    a zero gradient (``sign``, ``floor``: the table's "piecewise constant"), or, with
+    ``operation``, a node whose backward raises (``floor_divide``)."""
+    raw = [_unwrap(a) for a in args]
+    for i in cast_args:
+        raw[i] = cast(raw[i], dtype)
+    out = wrap_value(fn(*raw), args, dtype)
+    if not is_grad_enabled() or not any(_requires_grad(args[i]) for i in edges) or \
+            out._data.dtype.kind not in "fc":
+        return out
+    next_functions = [(args[i]._edge(), args[i]._output_nr) if _requires_grad(args[i])
+                      else (None, 0) for i in edges]
+    if operation is not None:
+        out._grad_fn = graph.node_class(name, graph.NotImplementedNode)(next_functions, operation)
+    else:
+        meta = [(args[i]._data.shape, args[i]._data.dtype) for i in edges]
+        out._grad_fn = graph.node_class(name, graph.ZeroGradNode)(next_functions, meta)
+    return out
+
+
+_varargs: dict = {}
+
+
+def _vararg_index(rule):
+    """The position of the rule's ``*operands`` parameter (einsum), or None."""
+    key = id(rule)
+    if key not in _varargs:
+        kinds = [p.kind for p in rule.signature.parameters.values()]
+        _varargs[key] = next((k for k, kind in enumerate(kinds)
+                              if kind is kind.VAR_POSITIONAL), None)
+    return _varargs[key]
 
 
 def _is_sequence(value) -> bool:
@@ -204,10 +333,17 @@ def _resolve(func, env):
 
 # -- numpy's dispatch protocols -------------------------------------------------------------------
 
+#: ufunc -> the facade op with PyTorch's promotion (filled by .methods: ``np.add(1.0, t)``)
+UFUNC_OPS: dict = {}
+
+
 def array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if kwargs.get("out") is not None:
         return NotImplemented
     if method == "__call__":
+        op = UFUNC_OPS.get(ufunc)
+        if op is not None and not kwargs:
+            return op(*inputs)
         return record(ufunc, inputs, kwargs)
     if method == "outer" and len(inputs) == 2:
         a, b = inputs

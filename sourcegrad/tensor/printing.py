@@ -62,7 +62,9 @@ class _Formatter:
         lo, hi = float(magnitudes.min()), float(magnitudes.max())
         self.int_mode = bool(np.all(finite == np.ceil(finite)))
         p = PRINT_OPTS.precision
-        if self.int_mode:
+        if PRINT_OPTS.sci_mode is not None:  # a forced mode also decides the widths
+            self.sci_mode = PRINT_OPTS.sci_mode
+        elif self.int_mode:
             self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
         else:
             self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
@@ -74,8 +76,6 @@ class _Formatter:
             else:
                 width = len(f"{v:.{p}f}")
             self.max_width = max(self.max_width, width)
-        if PRINT_OPTS.sci_mode is not None:
-            self.sci_mode = PRINT_OPTS.sci_mode
 
     def format(self, value) -> str:
         p = PRINT_OPTS.precision

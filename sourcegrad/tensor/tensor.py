@@ -2,7 +2,12 @@
 
 This module holds the state and the autograd-facing API (``requires_grad``, ``grad``,
 ``grad_fn``, ``backward``, hooks, ``detach``, conversions, printing). The mathematical methods
-and operators are the functions of :mod:`.ops`, attached by :mod:`.methods`.
+and operators are the functions of the op modules, attached by :mod:`.methods`.
+
+A *view* (``x[1:]``, ``x.t()``, ``x.view(-1)``) shares its base's memory and version counter and
+remembers the path of view steps that made it from its base (``_base``, ``_view``). When the
+base changes in place, the view's ``grad_fn`` is rebuilt from the base on next use, as PyTorch
+does (it then reads ``AsStridedBackward0``); :mod:`.views` holds that machinery.
 """
 from __future__ import annotations
 
@@ -10,8 +15,11 @@ import warnings
 
 import numpy as np
 
+from . import backward as backward_pass
 from . import dtypes, graph, printing
+from .device import CPU
 from .grad_mode import is_grad_enabled
+from .size import Size, dim_error
 
 NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -22,14 +30,8 @@ NONLEAF_GRAD_WARNING = (
 )
 
 
-class Size(tuple):
-    """A tensor's shape: a tuple that prints as ``torch.Size([2, 3])``."""
-
-    def __repr__(self) -> str:
-        return f"torch.Size({list(self)})"
-
-    def numel(self) -> int:
-        return int(np.prod(self, dtype=np.int64))
+# Set by .views at import: rebuilds a view's grad_fn after its base changed in place.
+refresh_view = None
 
 
 class Tensor:
@@ -45,10 +47,13 @@ class Tensor:
         "_base",
         "_data",
         "_grad",
+        "_grad_fn",
         "_hooks",
+        "_output_nr",
         "_requires_grad",
         "_vc",
-        "grad_fn",
+        "_view",
+        "_view_vc",
     )
     __array_priority__ = 1000  # ndarray (op) Tensor defers to the Tensor
 
@@ -65,19 +70,33 @@ class Tensor:
         self._data = array
         self._requires_grad = requires_grad
         self._grad = None
-        self.grad_fn = None
+        self._grad_fn = None
         self._vc = [0]        # version counter, shared by views and detached aliases
-        self._base = None     # the tensor this one is a view of
+        self._base = None     # the tensor this one is a view of (never itself a view)
+        self._view = ()       # the view steps from _base to this tensor
+        self._view_vc = None  # the base's version when grad_fn was made (None: not tracked)
         self._hooks = []      # hooks of a leaf (non-leaf hooks live on the grad_fn)
         self._accum = None
+        self._output_nr = 0   # which result of its grad_fn this tensor is
 
     @classmethod
     def _wrap(cls, array, requires_grad: bool = False) -> Tensor:
-        t = cls.__new__(cls)
+        """A plain Tensor around ``array`` (results of operations are never subclasses)."""
+        t = object.__new__(Tensor)
         t._init(array if type(array) is np.ndarray else np.asarray(array), requires_grad)
         return t
 
     # -- autograd state ---------------------------------------------------------------------
+    @property
+    def grad_fn(self):
+        if self._view_vc is not None and self._view_vc != self._vc[0]:
+            refresh_view(self)
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node) -> None:
+        self._grad_fn = node
+
     @property
     def requires_grad(self) -> bool:
         return self._requires_grad or self.grad_fn is not None
@@ -113,9 +132,19 @@ class Tensor:
 
     @grad.setter
     def grad(self, value) -> None:
-        if value is not None and tuple(value.shape) != tuple(self.shape):
-            raise RuntimeError("assigned grad has data of a different size")
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if tuple(value.shape) != tuple(self.shape):
+                raise RuntimeError("assigned grad has data of a different size")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
         self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
 
     @property
     def retains_grad(self) -> bool:
@@ -127,7 +156,7 @@ class Tensor:
             if not self.requires_grad:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             return
-        graph.retain(self.grad_fn, self)
+        backward_pass.retain(self.grad_fn, self)
 
     def register_hook(self, hook) -> graph.RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it."""
@@ -142,33 +171,45 @@ class Tensor:
             self._accum = graph.AccumulateGrad(self)
         return self._accum
 
+    def _edge(self):
+        """The node gradients for this tensor flow into (its grad_fn, or its leaf accumulator)."""
+        fn = self.grad_fn
+        return fn if fn is not None else self._accumulator()
+
     @property
     def _version(self) -> int:
         return self._vc[0]
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
-        """Add the gradient of this tensor with respect to every leaf into the leaves' ``.grad``."""
-        if inputs is not None:
-            raise NotImplementedError("backward(inputs=...) is not supported; use autograd.grad")
-        grad = root_gradient(self, gradient, create_graph)
+        """Add the gradient of this tensor with respect to every leaf (or only to ``inputs``)
+        into their ``.grad``."""
+        grad = backward_pass.root_gradient(self, gradient, create_graph)
         if retain_graph is None:
             retain_graph = create_graph
-        graph.run_backward([self], [grad], retain_graph, create_graph)
+        if isinstance(inputs, Tensor):
+            inputs = [inputs]
+        if inputs is not None and len(inputs) == 0:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        backward_pass.run_backward([self], [grad], retain_graph, create_graph,
+                                   accumulate_into=inputs)
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data (and version counter) without history."""
-        t = type(self)._wrap(self._data)
+        t = Tensor._wrap(self._data)
         t._vc = self._vc
         return t
 
     def detach_(self) -> Tensor:
-        self.grad_fn = None
+        self._grad_fn = None
+        self._view_vc = None
         self._requires_grad = False
         return self
 
     @property
     def data(self) -> Tensor:
-        return self.detach()
+        """The same memory without history, and (unlike ``detach()``) with a version counter of
+        its own: changes made through ``.data`` are invisible to autograd, as in PyTorch."""
+        return Tensor._wrap(self._data)
 
     @data.setter
     def data(self, value: Tensor) -> None:
@@ -180,32 +221,76 @@ class Tensor:
         return Size(self._data.shape)
 
     def size(self, dim=None):
-        return self.shape if dim is None else self._data.shape[dim]
+        if dim is None:
+            return self.shape
+        try:
+            return self._data.shape[dim]
+        except IndexError:
+            raise IndexError(dim_error(dim, self._data.ndim)) from None
 
     def dim(self) -> int:
         return self._data.ndim
 
     ndim = property(dim)
 
+    def ndimension(self) -> int:
+        return self._data.ndim
+
     def numel(self) -> int:
         return int(self._data.size)
 
     nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def stride(self, dim=None):
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[dim]
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return self._data.flags.c_contiguous
+
+    def data_ptr(self) -> int:
+        return self._data.__array_interface__["data"][0]
 
     @property
     def dtype(self) -> dtypes.dtype:
         return dtypes.from_numpy_dtype(self._data.dtype)
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self):
+        return CPU
+
+    is_cuda = False
+    is_sparse = False
+    is_quantized = False
+    is_meta = False
+    layout = "torch.strided"
+
+    def get_device(self) -> int:
+        return -1
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 
+    def is_complex(self) -> bool:
+        return False
+
+    def is_inference(self) -> bool:
+        return False
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
+
     # -- conversions ------------------------------------------------------------------------
-    def numpy(self) -> np.ndarray:
-        if self.requires_grad:
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         return self._data
@@ -229,6 +314,9 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __complex__(self) -> complex:
+        return complex(self.item())
+
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
@@ -246,44 +334,43 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
 
-    def __iter__(self):
-        if self._data.ndim == 0:
-            raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._data.shape[0]))
+    def __contains__(self, element) -> bool:
+        return bool((self == element).any())
 
     __hash__ = object.__hash__
 
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self._data.copy(), self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.")
+        copy = type(self).__new__(type(self))
+        copy._init(self._data.copy(), self._requires_grad)
+        if self._grad is not None:
+            copy._grad = self._grad.__deepcopy__(memo)
+        memo[id(self)] = copy
+        return copy
+
     # -- printing ---------------------------------------------------------------------------
     def __repr__(self) -> str:
-        name = type(self.grad_fn).__name__ if self.grad_fn is not None else None
+        fn = self.grad_fn
+        name = type(fn).__name__ if fn is not None else None
         return printing.tensor_repr(self._data, self.dtype, dtypes.get_default_dtype(), name,
                                     self._requires_grad)
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec:
+        # as PyTorch: a 0-d plain tensor formats its number, so f"{loss}" prints 0.123456...
+        if self._data.ndim == 0 and type(self) is Tensor:
             return format(self.item(), spec)
-        return format(repr(self), spec)
+        return object.__format__(self, spec) if spec else str(self)
 
 
-def root_gradient(t: Tensor, gradient, create_graph: bool):
-    """The gradient a backward pass starts from (``ones`` for a scalar), checked like PyTorch."""
-    if not t.requires_grad:
-        raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
-    if gradient is None:
-        if t._data.size != 1:
-            raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        g = np.ones(t._data.shape, t._data.dtype)
-        return type(t)._wrap(g) if create_graph else g
-    if not isinstance(gradient, Tensor):
-        gradient = type(t)._wrap(np.asarray(gradient, dtype=t._data.dtype))
-    if tuple(gradient.shape) != tuple(t.shape):
-        raise RuntimeError(
-            f"Mismatch in shape: grad_output[0] has a shape of {gradient.shape!r} and output[0] "
-            f"has a shape of {t.shape!r}."
-        )
-    if create_graph:
-        return gradient
-    return np.array(gradient._data, dtype=t._data.dtype)
+def _rebuild(array, requires_grad):
+    t = Tensor._wrap(array)
+    t._requires_grad = requires_grad
+    return t
 
 
 def is_recording(*tensors) -> bool:
