@@ -7,8 +7,8 @@ import threading
 import weakref
 
 from .compiler import Options, compile_gradient, resolve_wrt
-from .ir.avals import signature_key
 from .frontend.parse import parse_function
+from .ir.avals import signature_key
 
 _cache: weakref.WeakKeyDictionary[object, dict] = weakref.WeakKeyDictionary()
 _lock = threading.RLock()

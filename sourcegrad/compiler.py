@@ -20,15 +20,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .ad.gradient import Gradient
-from .backend.codegen import Binder, add_closure_parameters, factory_text, function_text
+from .backend.codegen import Binder, _signature, add_closure_parameters, factory_text, function_text
+from .backend.dispatch import Specializations, dispatcher_text
 from .errors import TransformError
 from .frontend.pipeline import front_end
 from .ir.build import Builder
 from .ir.core import Const, Var
-from .ir.names import free_names
 from .ir.verify import verify
-from .backend.codegen import _signature
-from .backend.dispatch import Specializations, dispatcher_text
 from .loader import CLOSURE, GeneratedRef, UserContext, load_function, load_program
 from .opt.dce import eliminate_dead_code
 from .opt.simplify import simplify
@@ -303,5 +301,11 @@ def _dispatcher(program, fn, name, label) -> Unit:
     return unit
 
 
-__all__ = ["Compiled", "Options", "TransformError", "compile_gradient", "resolve_wrt",
-           "Builder"]
+__all__ = [
+    "Builder",
+    "Compiled",
+    "Options",
+    "TransformError",
+    "compile_gradient",
+    "resolve_wrt",
+]

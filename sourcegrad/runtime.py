@@ -17,6 +17,16 @@ _SCALAR_TYPES = (float, int, np.floating, np.integer)
 _ndarray = np.ndarray
 
 
+def reads_shape_of(*positions):
+    """Declare that a helper reads its arguments at ``positions`` only for their type, shape
+    and dtype: backward code then keeps a memoryless witness of them, not the arrays
+    (``ir/callees.py``)."""
+    def declare(fn):
+        fn.shape_only = positions
+        return fn
+    return declare
+
+
 def ratio(a, b):
     """``a / b``, with numpy's answer (inf or nan, and a RuntimeWarning) where ``b`` is a zero
     Python number -- where Python would raise ZeroDivisionError. Rules of ``math`` functions
@@ -64,6 +74,7 @@ def with_item(value, index, item):
     return out
 
 
+@reads_shape_of(1)
 def unbroadcast(g, x):
     """Sum ``g`` down to the shape of ``x``: the adjoint of numpy's broadcasting of ``x``
     (only ``x``'s shape is read: a witness of it will do)."""
@@ -114,6 +125,7 @@ def seed(ans):
     )
 
 
+@reads_shape_of(0)
 def zeros_like(x):
     """The gradient of an argument the output does not depend on: zeros of its shape and type."""
     if isinstance(x, (float, int)):
@@ -172,15 +184,14 @@ def check_numeric(name, value):
     )
 
 
-def refuse_shared_update(value, message):
+def refuse_shared_update(value, error):
     """Stop before ``x += ...`` where another name still reads ``x``: harmless when ``x`` is
     an immutable number (Python rebinds it), seen through the other name when ``x`` is an
-    array or a list -- sharing the gradient does not follow. ``message`` is the located error
-    the compiler wrote for that line."""
+    array or a list -- sharing the gradient does not follow. ``error`` is the located
+    TransformError the compiler made for that line."""
     if isinstance(value, _IMMUTABLE) and type(value) is not _ndarray:
         return
-    from .errors import TransformError
-    raise TransformError(message)
+    raise type(error)(error.message, error.location, error.hint)
 
 
 _IMMUTABLE = (numbers.Number, np.generic, tuple, str, bytes, type(None))
@@ -207,10 +218,13 @@ def check_real(name, value):
         "separate real arrays.")
 
 
+@reads_shape_of(1)
 def expand_to(g, x, axis=None, keepdims=False):
     """Broadcast the adjoint of a reduction over ``axis`` back to the shape of ``x`` (a
-    read-only view: the result is written nowhere)."""
+    read-only view: the result is written nowhere). A number stays a number."""
     shape = np.shape(x)
+    if shape == () and np.ndim(g) == 0:
+        return g
     if not keepdims and axis is not None:
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
@@ -219,6 +233,7 @@ def expand_to(g, x, axis=None, keepdims=False):
 
 
 
+@reads_shape_of(0)
 def reduced_count(x, axis=None):
     """How many elements of ``x`` each output of a reduction over ``axis`` combines."""
     if axis is None and type(x) is _ndarray:
@@ -548,6 +563,7 @@ def average_adjoint(g, ans, a, axis=None, weights=None, returned=False, keepdims
 
 # -- shapes and indexing ------------------------------------------------------------------------
 
+@reads_shape_of(1)
 def subscript_adjoint(g, x, index):
     """Adjoint of ``x[index]``: ``g`` scattered into zeros shaped like ``x``.
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .runtime import _zeros_for, unbroadcast
+from .runtime import _zeros_for, reads_shape_of, unbroadcast
 
 _ndarray = np.ndarray
 # (a range stands in for a list whose length is all the backward sweep needs: ``witness``)
 _CONTAINERS = (list, tuple, dict, range)
 
 
+@reads_shape_of(0)
 def zero_adjoint(x):
     """The zero adjoint of a value: zeros of its shape (a float for a Python number), or a
     container of ``None`` entries."""
@@ -61,6 +62,7 @@ def element_adjoint(adjoint, key, element):
     return zero_adjoint(element) if value is None else value
 
 
+@reads_shape_of(0)
 def sparse_adjoint(container, keys, values):
     """The adjoint of ``container`` whose only entries are ``values`` at ``keys``."""
     if type(container) is dict:
@@ -74,6 +76,7 @@ def sparse_adjoint(container, keys, values):
     return out
 
 
+@reads_shape_of(1)
 def item_adjoint(g, x, index):
     """The contribution to ``x``'s adjoint of reading ``x[index]`` (adjoint ``g``)."""
     if type(x) in _CONTAINERS:
@@ -114,6 +117,7 @@ def cleared_adjoint(g, index):
     return out
 
 
+@reads_shape_of(3)
 def written_adjoint(g, index, value, target):
     """The adjoint of ``value`` in ``target[index] = value``: the entries of ``g`` it was
     written to, summed back to ``value``'s shape. With repeated integer indices numpy keeps the
@@ -174,6 +178,7 @@ def extend_adjoint(g, n, more):
     return head, unpack_adjoint(tail, more)
 
 
+@reads_shape_of(2)
 def pop_adjoint(g_item, g_rest, items):
     """``d items`` for ``item, rest = items[-1], items[:-1]``."""
     rest = [None] * (len(items) - 1) if g_rest is None else list(g_rest)

@@ -285,3 +285,31 @@ def test_closure_values_are_shared_not_copied():
     np.testing.assert_array_equal(df(X), weight)
     weight = weight * 10.0  # rebinds the cell weighted() reads
     np.testing.assert_array_equal(df(X), [10.0, 20.0, 30.0, 40.0])
+
+
+def _matmul_through_where(x, mask):
+    m = np.matmul(x, x)  # 1-D @ 1-D: a number, not x's shape (np.matmul is a gufunc)
+    w = np.where(mask, m, x)
+    return np.matmul(x, w)
+
+
+def test_matmul_of_vectors_is_a_number_in_the_shape_facts():
+    x = np.array([-0.51, -0.84, -1.44])
+    mask = np.array([False, True, False])
+    check_grads(_matmul_through_where, x, mask)
+
+
+def _negate(x):
+    return -x
+
+
+def _sum_of(x):
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("fn", [_negate, _sum_of])
+@pytest.mark.parametrize("value", [np.array(1.09), 1.09, np.float64(1.09), np.float32(1.09)])
+def test_gradient_of_a_number_has_the_numbers_type(fn, value):
+    g = sourcegrad.grad(fn)(value)
+    assert type(g) is (float if type(value) is float else type(value))
+    assert g == (-1.0 if fn is _negate else 1.0)

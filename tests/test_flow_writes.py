@@ -203,3 +203,41 @@ def partial_bound_after_an_early_return(x):
 @pytest.mark.parametrize("fn", [calls_a_local_partial, partial_bound_after_an_early_return])
 def test_local_partials_compile(fn):
     check_grads(fn, X.copy() if fn is partial_bound_after_an_early_return else 0.4)
+
+
+def writes_into_fresh_results(x):
+    a = np.take(x, [0, 2, 2])  # np.take, np.append and .flatten() copy: x is not written
+    a[0] = a[1] * 3.0
+    b = np.append(x, a)
+    b -= x[0]
+    c = b.flatten()
+    c[1] += 2.0 * c[0]
+    return np.sum(a * x) + np.sum(c ** 2) + np.sum(b)
+
+
+def loop_over_zip_writes_what_it_walks(x):
+    y = x * 1.0
+    acc = x * 0.5
+    for v, u in zip(acc, y):  # u is never used: nothing reads y through the loop
+        y[0] *= v
+        y = y + x
+    return np.sum(y ** 2)
+
+
+@pytest.mark.parametrize("fn", [writes_into_fresh_results, loop_over_zip_writes_what_it_walks])
+def test_writes_nothing_else_observes_compile(fn):
+    check_grads(fn, X.copy())
+
+
+def loop_over_list_holding_the_written_array(x):
+    acc = x * 1.0
+    total = 0.0
+    for v in [x, acc]:
+        acc[0] = 2.0 * acc[1]
+        total = total + np.sum(v)
+    return total
+
+
+def test_write_seen_through_the_list_a_loop_walks_is_refused():
+    with pytest.raises(TransformError, match="acc"):
+        sourcegrad.grad(loop_over_list_holding_the_written_array)

@@ -14,7 +14,6 @@ import collections
 import warnings
 
 import pytest
-
 from fuzz import CATEGORIES, GenerationFailed, generate
 from fuzz.oracle import check
 from fuzz.runner import is_failure

@@ -23,8 +23,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sourcegrad.rules import ATTRIBUTES, METHODS, NONDIFF, RULES, refuses_varied
-from sourcegrad.rules.table import STATIC
 from sourcegrad.rules.coverage import LEFT_OUT, known_unsupported, qualified_name
+from sourcegrad.rules.table import STATIC
 
 OUTPUT = ROOT / "docs" / "numpy-support.md"
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import gast
 
-from ..ir.core import If, Loop, Op, Var
+from ..ir.core import If, Op, Var
 from ..rules import METHODS, RULES, is_nondiff, refuses_varied
 from ..rules.coverage import is_known_unsupported, qualified_name, unsupported_message
 from ..rules.table import ATTRIBUTES
@@ -208,4 +208,4 @@ def _backward(block, varied, useful) -> bool:
     return changed
 
 
-__all__ = ["Activity", "METHODS", "RULES", "operand_roles"]
+__all__ = ["METHODS", "RULES", "Activity", "operand_roles"]

@@ -108,4 +108,4 @@ class Adjoints:
         return self.kinds.get(var) in CONTAINER_KINDS
 
 
-__all__ = ["Adjoints", "CONTAINER_KINDS", "Sparse", "ref"]
+__all__ = ["CONTAINER_KINDS", "Adjoints", "Sparse", "ref"]

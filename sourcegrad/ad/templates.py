@@ -20,7 +20,11 @@ from ..frontend.lower import lower
 from ..frontend.naming import Namer
 from ..frontend.parse import parse_function
 from ..frontend.resolve import Scope, local_names
-from ..ir.core import Const, Op
+from ..ir import walk
+from ..ir.callees import shape_only_operands
+from ..ir.copy import copy_function
+from ..ir.core import Const, Op, Var
+from ..opt.simplify import simplify
 
 _lock = threading.Lock()
 
@@ -72,3 +76,31 @@ def _lower_template(rule):
 
 def _is_none(atom) -> bool:
     return atom.__class__ is Const and atom.value is None
+
+
+def value_params(rule, position: int, literals=()) -> frozenset:
+    """The names among ``ans`` and the rule's parameters whose *values* the gradient for
+    parameter ``position`` reads when the parameters in ``literals`` (``(name, value)``
+    pairs) have those values; the others it reads for their shape and dtype at most (the
+    Tensor facade saves only these)."""
+    key = ("_value_params", position, literals)
+    cached = rule.__dict__.get(key)
+    if cached is None:
+        function, _ = copy_function(template_function(rule))
+        known = dict(literals)
+        mapping = {p: Const(known[p.hint]) for p in function.params if p.hint in known}
+        walk.substitute(function.body, mapping)
+        function.body.yields = [function.body.yields[position]]
+        simplify(function)
+        params = set(function.params) - set(mapping)
+        read = {a for a in function.body.yields if a in params}
+        for stmt in walk.statements(function.body):
+            if stmt.__class__ is Op:
+                shape_only = shape_only_operands(stmt)
+                read.update(a for i, a in enumerate(stmt.args)
+                            if a.__class__ is Var and a in params and i not in shape_only)
+                read.update(a for _, a in stmt.kwargs if a.__class__ is Var and a in params)
+            else:
+                read.update(a for a in walk.reads(stmt) if a in params)
+        cached = rule.__dict__[key] = frozenset(p.hint for p in read)
+    return cached

@@ -17,23 +17,10 @@ itself need not outlive its iteration.
 """
 from __future__ import annotations
 
-import numpy as np
-
-from .. import runtime
-from .. import runtime_adjoints as rt
-from ..runtime_flow import ShapeStack
 from ..ir import walk
+from ..ir.callees import shape_only_operands
 from ..ir.core import UNBOUND, Block, Const, If, Loop, Op, Var
-
-#: runtime helpers and numpy functions that read some arguments only for shape and dtype
-SHAPE_ONLY = {
-    runtime.unbroadcast: (1,), runtime.expand_to: (1,), runtime.reduced_count: (0,),
-    runtime.subscript_adjoint: (1,), rt.item_adjoint: (1,), rt.written_adjoint: (3,),
-    rt.zero_adjoint: (0,), rt.filled_adjoint: (), np.shape: (0,), np.ndim: (0,),
-    np.size: (0,), runtime.zeros_like: (0,), len: (0,), rt.pop_adjoint: (2,),
-    rt.sparse_adjoint: (0,), rt.cleared_adjoint: (),
-}
-_SHAPE_ATTRIBUTES = ("shape", "ndim", "size", "dtype")
+from ..runtime_flow import ShapeStack
 
 
 def transport(function, mirrors) -> list:
@@ -144,14 +131,7 @@ def _shape_only_reads(block, candidates: set) -> set:
 def _other_reads(block, candidates, other) -> None:
     for stmt in block.stmts:
         if stmt.__class__ is Op:
-            positions = ()
-            if stmt.kind == "call" and stmt.fn is None and stmt.method is None:
-                try:
-                    positions = SHAPE_ONLY.get(stmt.prim, ())
-                except TypeError:
-                    positions = ()
-            elif stmt.kind == "getattr" and stmt.prim in _SHAPE_ATTRIBUTES:
-                positions = (0,)
+            positions = shape_only_operands(stmt)
             for i, a in enumerate(stmt.args):
                 if a in candidates and i not in positions:
                     other.add(a)

@@ -20,8 +20,8 @@ from ..ir import walk
 from ..ir.alias import in_place
 from ..ir.core import Op, Ref
 from ..ir.names import assign_names, free_names
-from ..loader import CLOSURE
 from ..ir.printer import Printer, constant
+from ..loader import CLOSURE
 
 
 class Binder:

@@ -469,4 +469,4 @@ def _basic_index(node) -> bool:
     return False
 
 
-__all__ = ["BREAK", "Lowering", "MISSING", "lower"]
+__all__ = ["BREAK", "MISSING", "Lowering", "lower"]

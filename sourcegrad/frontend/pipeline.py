@@ -7,8 +7,8 @@ import gast
 
 from .. import runtime
 from ..ir import alias
-from ..ir.core import Const, Function, Op
-from ..opt.dce import eliminate_dead_code
+from ..ir.core import Function, Op, Ref
+from ..opt.dce import eliminate_dead_code, live_values
 from . import desugar, fence, nodes, structure
 from .lower import lower
 from .naming import Namer
@@ -58,7 +58,9 @@ def _refuse_observed_writes(function, user_writes, kinds) -> None:
     """Refuse the user's in-place writes that another live name would see. ``x += ...`` on a
     value that may be an immutable number (Python rebinds it) is checked at run time instead."""
     guards = {}
-    for op, other in alias.observed_writes(function, lambda op: op in user_writes, kinds):
+    live = live_values(function)
+    for op, other in alias.observed_writes(function, lambda op: op in user_writes, kinds,
+                                           live):
         target = op.args[0]
         name = getattr(target, "hint", "the value")
         what = {"setitem": "writes into", "augop": "updates in place", "append": "appends to",
@@ -76,8 +78,8 @@ def _refuse_observed_writes(function, user_writes, kinds) -> None:
             f"list({name}) for a list), or write {name} = {name} <op> ... to get a new value.")
         if op.kind != "augop" or kinds.get(target) in ("list", "dict"):
             raise error
-        guards[op] = Op([], "call", runtime.refuse_shared_update, [target, Const(str(error))],
-                        pure=False, origin=op.origin)
+        guards[op] = Op([], "call", runtime.refuse_shared_update,
+                        [target, Ref(error, "sharing_error")], pure=False, origin=op.origin)
     if guards:
         _insert_before(function.body, guards)
 

@@ -25,44 +25,15 @@ Two questions are answered from these and the live ranges (``names.Intervals``):
 from __future__ import annotations
 
 import gast
-import numpy as np
 
-from .. import runtime, runtime_adjoints
-from ..runtime_flow import ShapeStack
 from . import walk
+from .callees import fresh_call
 from .core import Free, If, Op, Var
 from .positions import Positions
 
 WRITES = frozenset(("setitem", "augop", "append", "extend", "pop"))
 _FRESH_KINDS = frozenset(("binop", "unary", "compare", "slice"))
 _CONTAINER_KINDS = frozenset(("tuple", "list", "dict"))
-#: callables whose result never shares memory with an argument
-FRESH_CALLS = {
-    np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,
-    np.full_like, np.array, np.copy, np.stack, np.concatenate, np.hstack, np.vstack,
-    np.dot, np.matmul, np.sum, np.mean, np.prod, np.max, np.min, np.var, np.std, np.where,
-    np.cumsum, np.cumprod, np.outer, np.einsum, np.tensordot, np.kron, np.arange,
-    np.linspace, np.eye, np.tile, np.repeat, np.sort, np.clip, np.pad, np.diff,
-    runtime.zeros_like, runtime.with_item, runtime.subscript_adjoint,
-    runtime_adjoints.zero_adjoint, runtime_adjoints.cleared_adjoint,
-    runtime_adjoints.item_adjoint, runtime_adjoints.unpack_adjoint,
-    runtime_adjoints.sparse_adjoint, runtime_adjoints.witness,
-    len, float, int, bool, range, abs, round,
-}
-
-
-def _fresh_call(op) -> bool:
-    if op.method == "copy":
-        return True
-    prim = op.prim
-    if isinstance(prim, np.ufunc) or getattr(prim, "__module__", None) == "math":
-        return True  # (a ufunc writes a new array unless given out=; math makes new numbers)
-    try:
-        return prim in FRESH_CALLS
-    except TypeError:
-        return False
-
-
 class Storage:
     """Points-to facts of every value of a function: the objects (allocation sites) each value
     may be, and what each object may hold (``kinds``: the front end's container kinds, which
@@ -151,7 +122,7 @@ class Storage:
         for out in op.outs:
             self.definitions[out] = op
             self.points.setdefault(out, set())
-        if kind in _FRESH_KINDS or (kind == "call" and _fresh_call(op)):
+        if kind in _FRESH_KINDS or (kind == "call" and fresh_call(op)):
             self.fresh(op.outs[0], op) if op.outs else None
             return
         if kind in _CONTAINER_KINDS:
@@ -260,7 +231,7 @@ class Storage:
             if obj[0] == "op":
                 op = obj[1]
                 if op.kind not in _FRESH_KINDS and op.kind not in _CONTAINER_KINDS and \
-                        not (op.kind == "call" and _fresh_call(op)):
+                        not (op.kind == "call" and fresh_call(op)):
                     return False
             elif obj[0] == "param" and obj[1] not in self.owned_params:
                 return False
@@ -291,11 +262,12 @@ def write_ops(function) -> list:
             if op.__class__ is Op and op.kind in WRITES]
 
 
-def observed_writes(function, is_user_write, kinds=None) -> list:
+def observed_writes(function, is_user_write, kinds=None, live=None) -> list:
     """The user's writes (``is_user_write(op)``) after which another value sharing or holding
-    the written memory is still read: ``[(op, other value)]``."""
+    the written memory is still read (by a statement that is ``live``, when given):
+    ``[(op, other value)]``."""
     storage = Storage(function, kinds)
-    positions = Positions(function)
+    positions = Positions(function, live=live)
     found = []
     for op in write_ops(function):
         target = op.args[0]

@@ -39,7 +39,7 @@ class Var:
     (the user's variable name, or what the operation computes); ``user`` marks names the user
     chose, which the printer keeps when it can."""
 
-    __slots__ = ("id", "hint", "user")
+    __slots__ = ("hint", "id", "user")
 
     def __init__(self, hint: str, user: bool = False):
         self.id = next(_ids)
@@ -119,7 +119,7 @@ class Ref:
     """An object known now that the generated code needs (a runtime helper, numpy itself, a
     constant of a rule): printed by the name the code generator binds it to."""
 
-    __slots__ = ("obj", "hint")
+    __slots__ = ("hint", "obj")
 
     def __init__(self, obj, hint: str):
         self.obj = obj
@@ -155,7 +155,7 @@ class Origin:
     def line(self) -> str:
         return self.info.line_of(self.node)
 
-    def as_role(self, role: str) -> "Origin":
+    def as_role(self, role: str) -> Origin:
         return Origin(self.info, self.node, role, self.at)
 
     def location(self):
@@ -197,7 +197,7 @@ class Op(Stmt):
     ========== ===================================================================
     """
 
-    __slots__ = ("outs", "kind", "prim", "args", "kwargs", "method", "fn", "binding", "pure")
+    __slots__ = ("args", "binding", "fn", "kind", "kwargs", "method", "outs", "prim", "pure")
 
     def __init__(self, outs, kind: str, prim=None, args=(), kwargs=(), *, method=None, fn=None,
                  binding=None, pure: bool = True, origin=None):
@@ -241,7 +241,7 @@ class Block:
 
 
 class If(Stmt):
-    __slots__ = ("cond", "then", "orelse", "outs")
+    __slots__ = ("cond", "orelse", "outs", "then")
 
     def __init__(self, cond, then: Block, orelse: Block, outs, origin=None):
         self.cond = cond
@@ -262,7 +262,7 @@ class Loop(Stmt):
     (``"reversed"``, the backward sweep's loops) or ``while`` (the ``header`` block computes
     the test from the carried values and yields it)."""
 
-    __slots__ = ("kind", "bounds", "index", "params", "inits", "header", "body", "brk", "outs")
+    __slots__ = ("body", "bounds", "brk", "header", "index", "inits", "kind", "outs", "params")
 
     def __init__(self, kind: str, params, inits, body: Block, outs, *, bounds=(), index=None,
                  header: Block | None = None, brk=None, origin=None):

@@ -15,7 +15,7 @@ import itertools
 import keyword
 import re
 
-from .core import If, Loop, Op, Var
+from .core import If, Op, Var
 from .positions import Positions
 
 

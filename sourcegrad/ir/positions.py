@@ -19,10 +19,12 @@ AFTER = 10 ** 9  # the block slot of a region's outputs
 class Positions:
     """Where each statement is and where each value is defined and read, as paths.
     ``inlined`` (Var -> Op): values the printer writes inside their reader; their operands
-    are read where that reader is."""
+    are read where that reader is. ``live``: when given, only reads by live statements count
+    (a pure operation whose results nobody uses observes nothing)."""
 
-    def __init__(self, function, inlined=None):
+    def __init__(self, function, inlined=None, live=None):
         self.inlined = inlined or {}
+        self.live = live
         self.at: dict = {}  # statement -> path
         self.reads: dict = {}  # Var -> [path]
         self.defined: dict = {}  # Var -> path of its definition
@@ -40,7 +42,7 @@ class Positions:
                 return
             self.reads.setdefault(atom, []).append(path)
 
-    def _block(self, block, prefix) -> None:
+    def _block(self, block, prefix, region=None) -> None:
         for i, stmt in enumerate(block.stmts):
             here = prefix + (i,)
             self.at[stmt] = here
@@ -48,8 +50,10 @@ class Positions:
             if kind is Op:
                 if stmt.outs and stmt.outs[0] in self.inlined:
                     continue  # (read where its reader is)
-                for a in stmt.operands():
-                    self._read(a, here)
+                if self.live is None or not stmt.pure or not stmt.outs or \
+                        any(o in self.live for o in stmt.outs):
+                    for a in stmt.operands():
+                        self._read(a, here)
                 for out in stmt.outs:
                     self.defined[out] = here
                 continue
@@ -60,13 +64,14 @@ class Positions:
                 for v in ([stmt.index] if stmt.index is not None else []) + stmt.params:
                     self.defined[v] = here + (-1,)
             for b, inner in enumerate(stmt.blocks()):
-                self._block(inner, here + (b,))
+                self._block(inner, here + (b,), stmt)
             if kind is not If and stmt.brk is not None:
                 self._read(stmt.brk, here + (len(stmt.blocks()) - 1, AFTER))
             for out in stmt.outs:
                 self.defined[out] = here + (AFTER,)
-        for a in block.yields:
-            self._read(a, prefix + (len(block.stmts),))
+        for k, a in enumerate(block.yields):
+            if self.live is None or region is None or _yield_live(region, block, k, self.live):
+                self._read(a, prefix + (len(block.stmts),))
 
     # -- questions by statement ----------------------------------------------------------------
     def exists_at(self, var, op) -> bool:
@@ -113,6 +118,16 @@ class Positions:
                         len(r) > depth and 0 <= r[depth] < AFTER and d[:depth] != loop_path:
                     return True
         return False
+
+
+def _yield_live(region, block, k, live) -> bool:
+    """Whether what a region's block yields in slot ``k`` is used: the branch output, or the
+    loop's carried value (next iteration) or output (a while loop's test always is)."""
+    if region.__class__ is If:
+        return region.outs[k] in live
+    if block is region.header or k >= len(region.params):
+        return True
+    return region.params[k] in live or region.outs[k] in live
 
 
 def _later(r, w) -> bool:

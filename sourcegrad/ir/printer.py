@@ -15,7 +15,7 @@ import copy
 import gast
 
 from . import walk
-from .core import UNBOUND, Const, Free, If, Loop, Op, Ref, Var
+from .core import UNBOUND, Const, Free, If, Op, Ref, Var
 
 _COMMENT = "__sourcegrad_comment__"
 _INLINE_KINDS = frozenset(("call", "binop", "unary", "compare", "getattr", "getitem", "slice",

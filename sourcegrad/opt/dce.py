@@ -22,6 +22,11 @@ def eliminate_dead_code(function, keep=()) -> None:
     _sweep(function.body, live)
 
 
+def live_values(function) -> set:
+    """The values the result or an effect depends on (what dead-code elimination keeps)."""
+    return _live(function.body, set())
+
+
 def _fold_constant_carries(block) -> None:
     """A carried value whose next value is itself never changes: it is its initial value."""
     mapping = {}

@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import runtime, runtime_adjoints
 from ..ir.avals import FLOAT, INT, UNKNOWN, AVal, broadcast, broadcast_ones
+from ..ir.callees import elementwise
 from ..ir.core import Const, If, Op, Var
 
 _ARITH = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod, gast.FloorDiv)
@@ -175,8 +176,12 @@ def _matmul(a: AVal, b: AVal) -> AVal:
 
 
 def _call(prim, args, op) -> AVal:
-    if isinstance(prim, np.ufunc):
+    if prim is np.matmul and len(args) == 2:
+        return _matmul(*args)
+    if elementwise(prim):
         return _ufunc(prim, args)
+    if isinstance(prim, np.ufunc):
+        return UNKNOWN  # (another generalized ufunc: np.vecdot, ...)
     if getattr(prim, "__module__", None) == "math":
         try:
             return INT if prim in _INTEGER_MATH else FLOAT
@@ -186,6 +191,8 @@ def _call(prim, args, op) -> AVal:
         if prim in _SHAPE_OF_SECOND and len(args) >= 2:
             return _with_shape(args[1], args[0].dtype if args[0].kind != "float" else
                                np.dtype(np.float64), args[0])
+        if prim is runtime.seed and args and args[0].rank == 0:
+            return FLOAT  # (runtime.seed: 1.0 for any one-number output)
         if prim in _FLOAT_OF_ARGUMENT and len(args) > _FLOAT_OF_ARGUMENT[prim]:
             return _float_like(args[_FLOAT_OF_ARGUMENT[prim]])
         if prim in (runtime.matmul_lhs, runtime.matmul_rhs) and len(args) == 3:

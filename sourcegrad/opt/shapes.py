@@ -20,6 +20,7 @@ import gast
 import numpy as np
 
 from .. import runtime, runtime_adjoints
+from ..ir.callees import elementwise
 from ..ir.core import Const, If, Op, Var
 from ..ir.names import UnionFind
 
@@ -119,10 +120,10 @@ class ShapeFacts:
     def _op(self, op) -> None:
         out, kind, args = op.outs[0], op.kind, op.args
         if kind in ("binop", "augop") and issubclass(op.prim, _BROADCASTING) or \
-                kind == "compare" or (kind == "call" and isinstance(op.prim, np.ufunc) and
+                kind == "compare" or (kind == "call" and elementwise(op.prim) and
                                       op.prim.nin == len(args) == 2 and not op.kwargs):
             self._broadcast(out, args)
-        elif kind == "unary" or (kind == "call" and isinstance(op.prim, np.ufunc) and
+        elif kind == "unary" or (kind == "call" and elementwise(op.prim) and
                                  op.prim.nin == len(args) == 1 and not op.kwargs):
             self._union(out, args[0])
         elif kind == "call":
@@ -133,13 +134,9 @@ class ShapeFacts:
         try:
             if prim in _SAME_AS_SECOND and len(args) >= 2:
                 self._union(out, args[1])
-            elif prim in _SAME_AS_FIRST and args and (not op.kwargs):
+            elif prim in _SAME_AS_FIRST and args and (not op.kwargs) or prim in _SAME_AS_ARGUMENT and len(args) == 1 and not op.kwargs:
                 self._union(out, args[0])
-            elif prim in _SAME_AS_ARGUMENT and len(args) == 1 and not op.kwargs:
-                self._union(out, args[0])
-            elif prim in _REDUCTIONS and len(args) == 1 and not op.kwargs:
-                self._union(out, SCALAR)
-            elif getattr(prim, "__module__", None) == "math" or \
+            elif prim in _REDUCTIONS and len(args) == 1 and not op.kwargs or getattr(prim, "__module__", None) == "math" or \
                     prim in (len, float, int, runtime.reduced_count):
                 self._union(out, SCALAR)
         except TypeError:

@@ -272,6 +272,9 @@ def _helper(op, facts):
             _become_binop(op, gast.Mult)
             op.args = [Const(power), slope.outs[0]]
         return None
+    if prim is runtime.reshape_order and len(args) == 2 and args[1].__class__ is Const and \
+            args[1].value in ("C", "F", None):
+        return Const(args[1].value or "C")  # (only "A" and "K" depend on the array's layout)
     if prim is runtime.ratio and len(args) == 2:
         if _number(args[1]) not in (None, 0):
             _become_binop(op, gast.Div)
@@ -284,7 +287,7 @@ def _helper(op, facts):
 
 
 _KNOWN = {runtime.mask_mul, runtime.fpow, runtime.ratio, runtime.unbroadcast, runtime.seed,
-          runtime.power_slope}
+          runtime.power_slope, runtime.reshape_order}
 
 
 def _become_binop(op, cls) -> None:

@@ -16,8 +16,8 @@ import numpy as np
 
 from .. import runtime
 from ..ir import walk
-from ..ir.alias import _fresh_call
 from ..ir.build import Builder
+from ..ir.callees import fresh_call
 from ..ir.core import Const, Op, Var
 from ..rules import lookup
 from ..rules.binding import bind
@@ -194,7 +194,7 @@ def _made_fresh(op) -> bool:
         return False
     if op.kind in ("binop", "unary"):
         return True
-    return op.kind == "call" and _fresh_call(op)
+    return op.kind == "call" and fresh_call(op)
 
 
 _HANDLERS = {

@@ -41,7 +41,7 @@ class Input:
 class Binding:
     """Where each of ``rule``'s parameters gets its value in one call."""
 
-    __slots__ = ("rule", "slots", "defaults")
+    __slots__ = ("defaults", "rule", "slots")
 
     def __init__(self, rule: Rule, slots: dict, defaults: dict):
         self.rule = rule

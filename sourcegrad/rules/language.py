@@ -1,7 +1,7 @@
 """Rules for the Python-level primitives the compiler itself introduces or relies on."""
+from ..runtime import unbroadcast
 from ..runtime_flow import sequence as _sequence
 from ..runtime_flow import sum_adjoint
-from ..runtime import unbroadcast
 from .table import defvjp
 
 

@@ -15,7 +15,7 @@ import functools
 
 import numpy as np
 
-from ..runtime import subscript_adjoint
+from ..runtime import reads_shape_of, subscript_adjoint
 from .table import defvjp
 
 
@@ -210,6 +210,7 @@ def getitem(a, index):
 
 
 @dispatching
+@reads_shape_of(1)
 def index_adjoint(x, like, index):
     """x scattered into zeros shaped like ``like`` at ``index`` (repeated indices add up)."""
     return subscript_adjoint(x, like, index)

@@ -10,17 +10,17 @@ import numpy as np
 
 from ..runtime import cast_like, inverse_permutation, reshape_order, unbroadcast
 from ..runtime_arrays import (
+    diag_adjoint,
+    diagonal_adjoint,
     geomspace_adjoint,
     linspace_adjoint,
     logspace_adjoint,
-    diag_adjoint,
-    diagonal_adjoint,
     pad_adjoint,
     pad_constant_adjoint,
     partition_adjoint,
-    resize_adjoint,
     polyval_adjoint,
     repeat_adjoint,
+    resize_adjoint,
     sort_adjoint,
     take_adjoint,
     take_along_axis_adjoint,

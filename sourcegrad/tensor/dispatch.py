@@ -3,9 +3,10 @@
 :func:`record` is the one place where the facade meets the rule table: it computes the primitive
 on the tensors' arrays, and -- when gradients are being recorded -- makes a graph node whose
 backward is ``RULES[primitive].vjp(i)`` (:func:`attach`). It saves for backward only the inputs
-whose *values* the rule reads (found by reading the rule's template); inputs whose shape alone is
-needed (the ``x`` of ``unbroadcast(g, x)``) are not kept alive, and in-place changes to them are
-harmless, as in PyTorch.
+whose *values* the rule reads (``ad/templates.value_params``, on the rule's IR); inputs whose
+shape alone is needed (the ``x`` of ``unbroadcast(g, x)``) are not kept alive, and in-place changes
+to them are harmless, as in PyTorch. Which argument binds which parameter of the rule is
+``rules/binding.py``'s answer, the compiler's too.
 
 Ops pass the result ``dtype`` PyTorch's promotion gives (:mod:`.dtypes`) and which operands to
 ``cast`` to it before computing, and mark results that are *views* of their first argument.
@@ -16,12 +17,11 @@ rule's vjp, run on Tensors, records its own operations, so gradients are differe
 """
 from __future__ import annotations
 
-import gast
 import numpy as np
 
-from .. import runtime
-from ..rules import nn as nn_rules
+from ..ad.templates import value_params
 from ..rules import table
+from ..rules.binding import BindError, bind
 from . import dtypes, graph
 from .grad_mode import is_grad_enabled
 from .tensor import Tensor
@@ -52,13 +52,6 @@ NAMES = {
     np.fmax: "FmaxBackward0", np.fmin: "FminBackward0", np.logaddexp: "LogaddexpBackward0",
     np.hypot: "HypotBackward0", np.trace: "TraceBackward0", np.diagonal: "DiagonalBackward0",
 }
-
-# Calls that read only the *shape* of the argument at these positions.
-_SHAPE_ONLY = {np.shape: (0,), np.ndim: (0,), np.size: (0,), runtime.unbroadcast: (1,),
-               runtime.expand_to: (1,), runtime.reduced_count: (0,), runtime.zeros_like: (0,),
-               runtime.subscript_adjoint: (1,), nn_rules.index_adjoint: (1,),
-               np.zeros_like: (0,), runtime.reshape_order: (0,)}
-
 
 def _unwrap(value):
     if isinstance(value, Tensor):
@@ -170,7 +163,10 @@ def record_multi(fn, args, kwargs=None, name=None, edges=None) -> tuple:
 
 
 def _node(fn, args, kwargs, name, edges, outs):
-    """The node recording ``outs = fn(*args, **kwargs)``, or None when nothing is tracked."""
+    """The node recording ``outs = fn(*args, **kwargs)``, or None when nothing is tracked.
+
+    Which argument is which parameter of the rule, and whether the rule gives it a gradient,
+    is the binding's answer (``rules/binding.py``), the same the compiler gets."""
     tracked = [i for i, a in enumerate(args) if _requires_grad(a)]
     if not tracked:
         if any(_requires_grad(v) for v in kwargs.values()):
@@ -184,38 +180,45 @@ def _node(fn, args, kwargs, name, edges, outs):
             f"no gradient rule for {_name(fn)}; register one with "
             f"sourcegrad.extend.defvjp({_name(fn)}) (see sourcegrad/extend.py)"
         )
-    vararg = _vararg_index(rule)
-    param_of = (lambda i: i) if vararg is None else (lambda i: min(i, vararg))
-    diff = [i for i in tracked if rule.differentiable(param_of(i))]
+    try:
+        binding = bind(rule, len(args), list(kwargs))
+    except BindError as exc:
+        raise TypeError(str(exc)) from None
+    param_of = {inp.ref[1]: inp.param for inp in binding.inputs() if inp.ref[0] == "arg"}
+    diff = []
+    for i in tracked:
+        how, reason = binding.gradient_kind(param_of[i])
+        if how == "expression":
+            diff.append(i)
+        elif how != "zero":
+            raise TypeError(f"{_name(fn)}: no gradient flows to its argument "
+                            f"{param_of[i]!r} ({reason}), which requires grad")
     if not diff:
         return None
     if edges is None:
         edges = [i for i, a in enumerate(args) if isinstance(a, Tensor) or _is_sequence(a)]
-    needed = set().union(*(_value_params(rule, param_of(i)) for i in diff))
-    params = rule.params
+    literals = _literals(binding, args, kwargs)
+    needed = set().union(*(value_params(rule, rule.params.index(param_of[i]), literals)
+                           for i in diff))
     slots = []
     for i, a in enumerate(args):
-        name_i = params[param_of(i)] if param_of(i) < len(params) else None
         if isinstance(a, Tensor):
-            slots.append(graph.SavedTensor(a) if name_i in needed or name_i is None
-                         else graph.shape_only(a))
+            slots.append(graph.SavedTensor(a) if param_of[i] in needed else graph.shape_only(a))
         elif _is_sequence(a):
             slots.append([graph.SavedTensor(t) if isinstance(t, Tensor) else t for t in a])
         else:
             slots.append(a)
+    items_of = {inp.ref[1]: inp.index for inp in binding.inputs() if inp.ref[0] == "arg"}
     next_functions, positions, meta = [], [], []
     default_dtype = outs[0]._data.dtype
     for i in edges:
-        items = list(enumerate(args[i])) if _is_sequence(args[i]) else [(None, args[i])]
+        items = list(enumerate(args[i])) if _is_sequence(args[i]) else [(items_of[i], args[i])]
         for k, a in items:
             if i in diff and isinstance(a, Tensor) and a.requires_grad:
                 next_functions.append((a._edge(), a._output_nr))
             else:
                 next_functions.append((None, 0))
-            if vararg is not None and i >= vararg:  # one tuple of adjoints for *operands
-                positions.append((vararg, i - vararg))
-            else:
-                positions.append((i, k))
+            positions.append((rule.params.index(param_of[i]), k))
             raw = a._data if isinstance(a, Tensor) else a
             if type(raw) is np.ndarray:
                 meta.append((raw.shape, raw.dtype))
@@ -229,6 +232,16 @@ def _node(fn, args, kwargs, name, edges, outs):
     ans = graph.SavedTensor(outs[0], label) if "ans" in needed else graph.shape_only(outs[0])
     return graph.node_class(label)(rule, next_functions, positions, slots, dict(kwargs), ans,
                                    meta)
+
+
+def _literals(binding, args, kwargs) -> tuple:
+    """The call's mode arguments (strings, None, booleans): the rule's code for them is
+    settled now, and may read fewer values (``order="C"`` reads no array's layout)."""
+    values = dict(binding.defaults)
+    for inp in binding.inputs():
+        values[inp.param] = args[inp.ref[1]] if inp.ref[0] == "arg" else kwargs[inp.ref[1]]
+    return tuple(sorted((k, v) for k, v in values.items()
+                        if v is None or type(v) in (str, bool)))
 
 
 def relabel(out: Tensor, name: str) -> Tensor:
@@ -261,19 +274,6 @@ def record_constant(fn, args, name, edges=(0,), dtype=None, cast_args=(), operat
     return out
 
 
-_varargs: dict = {}
-
-
-def _vararg_index(rule):
-    """The position of the rule's ``*operands`` parameter (einsum), or None."""
-    key = id(rule)
-    if key not in _varargs:
-        kinds = [p.kind for p in rule.signature.parameters.values()]
-        _varargs[key] = next((k for k, kind in enumerate(kinds)
-                              if kind is kind.VAR_POSITIONAL), None)
-    return _varargs[key]
-
-
 def _is_sequence(value) -> bool:
     return type(value) in (list, tuple) and any(isinstance(v, Tensor) for v in value)
 
@@ -288,47 +288,6 @@ def _name(fn) -> str:
     module = getattr(fn, "__module__", None) or ""
     short = getattr(fn, "__name__", repr(fn))
     return f"np.{short}" if module.startswith("numpy") or isinstance(fn, np.ufunc) else short
-
-
-_value_params_cache: dict = {}
-
-
-def _value_params(rule, position: int) -> frozenset:
-    """The rule's parameters whose values (not just shapes) the adjoint of ``position`` reads."""
-    key = (id(rule), position)
-    if key not in _value_params_cache:
-        _value_params_cache[key] = _find_value_params(rule, position)
-    return _value_params_cache[key]
-
-
-def _find_value_params(rule, position: int) -> frozenset:
-    _, prelude, outputs = rule.parts()
-    env = rule.globals()
-    names = _value_names(outputs[position], env)
-    for stmt in reversed(prelude):
-        if any(t.id in names for t in stmt.targets):
-            names |= _value_names(stmt.value, env)
-    return frozenset(names & (set(rule.params) | {"ans"}))
-
-
-def _value_names(expr, env) -> set:
-    shape_uses = set()
-    for node in gast.walk(expr):
-        if isinstance(node, gast.Call):
-            positions = _SHAPE_ONLY.get(_resolve(node.func, env), ())
-            for p in positions:
-                if p < len(node.args) and isinstance(node.args[p], gast.Name):
-                    shape_uses.add(id(node.args[p]))
-    return {n.id for n in gast.walk(expr) if isinstance(n, gast.Name) and id(n) not in shape_uses}
-
-
-def _resolve(func, env):
-    if isinstance(func, gast.Name):
-        return env.get(func.id)
-    if isinstance(func, gast.Attribute):
-        base = _resolve(func.value, env)
-        return getattr(base, func.attr, None) if base is not None else None
-    return None
 
 
 # -- numpy's dispatch protocols -------------------------------------------------------------------

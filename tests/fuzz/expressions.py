@@ -8,8 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .builder import (KINK_MARGIN, MAX_SIZE, Ctx, Rejected, away_from, is_float_value,
-                      is_python_scalar, literal, paren)
+from .builder import (
+    KINK_MARGIN,
+    MAX_SIZE,
+    Ctx,
+    Rejected,
+    away_from,
+    is_float_value,
+    is_python_scalar,
+    literal,
+    paren,
+)
 
 
 def _any(v):

@@ -57,7 +57,7 @@ class Program:
     def fresh_args(self) -> list:
         return copy.deepcopy(self.args)
 
-    def with_body(self, body: str, params=None, args=None, wrt=None) -> "Program":
+    def with_body(self, body: str, params=None, args=None, wrt=None) -> Program:
         return Program(self.seed, self.category, body,
                        list(self.params if params is None else params),
                        list(self.args if args is None else args),

@@ -42,7 +42,7 @@ def left_out_functions() -> frozenset[str]:
     """The functions docs/numpy-support.md lists under "Left out"."""
     text = (DOCS / "numpy-support.md").read_text()
     section = text.split("## Left out", 1)[-1].split("\n## ", 1)[0]
-    return frozenset(re.findall(r"^\| `([\w.]+)` \|", section, flags=re.M))
+    return frozenset(re.findall(r"^\| `([\w.]+)` \|", section, flags=re.MULTILINE))
 
 
 def documented(message: str, lineno: int | None, source: str, shares=None) -> str | None:
@@ -65,11 +65,17 @@ def documented(message: str, lineno: int | None, source: str, shares=None) -> st
         return None
     if "(it changes its first argument in place)" in message:
         return "a function that writes into its argument"
-    shared = re.search(r"writes into the array '(\w+)' shares with '(\w+)'", message)
+    shared = re.search(r"(?:writes into|updates in place|appends to|extends|pops from) "
+                       r"'(\w+)', (?:which is also reachable as '(\w+)'|whose value another "
+                       r"name bound to it)", message)
     if shared:
-        really = shares(lineno, *shared.groups()) if shares is not None else None
-        if really is None:  # the line does not run: judge by the text
-            really = _alias_before(source, lineno, *shared.groups())
+        a, b = shared.groups()
+        really = shares(lineno, a, b) if shares is not None else None
+        if really is None and b is not None:  # the line does not run: judge by the text
+            really = _alias_before(source, lineno, a, b)
+        # (a loop over a list holding the array, `for v in [y, acc]: acc[i] = ...`, reads it
+        # again as v, also in iterations a break skips when this program runs)
+        really = really or _loop_holds(source, lineno, a)
         return "a write into a shared array" if really else None
     rule = re.search(r"cannot differentiate through ([\w.]+)\(\): it has no gradient rule",
                      message)
@@ -89,14 +95,20 @@ def runtime_sharing(f, args):
     looks at the two locals each time the line is about to run."""
     filename = f.__code__.co_filename
 
-    def shares(lineno, a, b):
+    def shares(lineno, a, b=None):
+        """Whether, as the line runs, ``b`` (any other local when None) shares memory with
+        ``a`` or holds it."""
         seen = []
 
         def local(frame, event, arg):
             if event == "line" and frame.f_lineno == lineno:
-                x, y = frame.f_locals.get(a), frame.f_locals.get(b)
-                seen.append(isinstance(x, np.ndarray) and isinstance(y, np.ndarray)
-                            and bool(np.shares_memory(x, y)))
+                names = frame.f_locals
+                x = names.get(a)
+                # (a name the compiler made up, the list a for loop walks, is no local: then
+                # any other local that shares or holds it will do)
+                others = [names[b]] if b in names else \
+                    [v for k, v in names.items() if k != a]
+                seen.append(any(_reaches(y, x) for y in others))
             return local
 
         def calls(frame, event, arg):
@@ -111,6 +123,31 @@ def runtime_sharing(f, args):
             sys.settrace(None)
         return any(seen) if seen else None
     return shares
+
+
+def _reaches(holder, x) -> bool:
+    """Whether a change to ``x`` (an array or a list/dict) is seen through ``holder``."""
+    if holder is None or not isinstance(x, (np.ndarray, list, dict)):
+        return False  # (a number is rebound, never changed)
+    if holder is x:
+        return True
+    if isinstance(x, np.ndarray) and isinstance(holder, np.ndarray):
+        return bool(np.shares_memory(x, holder))
+    if isinstance(holder, (list, tuple)):
+        return any(_reaches(item, x) for item in holder)
+    if isinstance(holder, dict):
+        return any(_reaches(item, x) for item in holder.values())
+    return False
+
+
+def _loop_holds(source: str, lineno: int | None, name: str) -> bool:
+    """Whether the line is in a ``for`` loop over a list or tuple literal that holds ``name``."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.For) and isinstance(node.iter, (ast.List, ast.Tuple)) and \
+                lineno is not None and node.lineno <= lineno <= node.end_lineno and \
+                any(isinstance(e, ast.Name) and e.id == name for e in node.iter.elts):
+            return True
+    return False
 
 
 def _binds(stmt: ast.stmt, a: str, b: str, text: str) -> bool:

@@ -12,7 +12,7 @@ from .minimize import fingerprint, minimize, statement_count
 from .oracle import Outcome, check
 from .program import Program
 
-CLASSES = ["ok", "wrong", "crash", "refused", "kinky", "invalid"]
+CLASSES = ["ok", "wrong", "crash", "refused", "kinky", "singular", "invalid"]
 FAILURES = ("wrong", "crash", "refused")
 
 
