@@ -19,12 +19,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .ad.gradient import Gradient
+from .ad.activity import Activity
+from .ad.forward import Unsupported, forward_gradient
+from .ad.gradient import Gradient, argument_checks
 from .backend.codegen import Binder, _signature, add_closure_parameters, factory_text, function_text
 from .backend.dispatch import Specializations, dispatcher_text
 from .errors import TransformError
 from .frontend.pipeline import front_end
 from .ir.build import Builder
+from .ir.copy import copy_function
 from .ir.core import Const, Var
 from .ir.verify import verify
 from .loader import CLOSURE, GeneratedRef, UserContext, load_function, load_program
@@ -140,12 +143,33 @@ class Program:
         fe = self.front(fn, name, {n: "array" for n in options.wrt})
         params = {p.hint: p for p in fe.function.params}
         wrt = [params[n] for n in options.wrt]
+        # (before reverse mode changes the primal: forward mode starts from the same IR)
+        self.forward = self.forward_unit(fe, name, options) if len(wrt) == 1 else None
         gradient = Gradient(fe.function, wrt, fe.kinds, splitter=self.split_call)
         function = gradient.grad_function(name, options.with_value, options.single)
         ref = GeneratedRef(name)
         self.add_unit(fn, fe, [function], {name: ref}, numbers=wrt)
         self.main = (function, fe.kinds)  # (optimized in place by add_unit)
         return ref
+
+    def forward_unit(self, fe, name, options):
+        """The forward-mode gradient (for specializations where the one differentiated
+        argument is a number), or None when an operation has no forward rule."""
+        primal, mapping = copy_function(fe.function)
+        wrt = [p for p in primal.params if p.hint == options.wrt[0]]
+        activity = Activity(primal, wrt)
+        try:
+            function = forward_gradient(primal, wrt[0], activity, name, options.with_value,
+                                        options.single, argument_checks(primal, wrt, activity))
+        except Unsupported:
+            return None
+        kinds = {mapping[v]: k for v, k in fe.kinds.items() if v in mapping}
+        eliminate_dead_code(function)
+        if options.optimize:
+            simplify(function, wrt)
+        verify(function)
+        self.trace(f"forward mode: {name}", function)
+        return function, kinds
 
     def split(self, fn, active: tuple, param_kinds: tuple = ()) -> tuple:
         """The (forward, backward) pair of user helper ``fn`` for active parameters (and what
@@ -287,7 +311,8 @@ def _dispatcher(program, fn, name, label) -> Unit:
         return load_function(text, module_label, function_name, factory, helpers, context)
 
     numbers = set(program.options.wrt)
-    specializations = Specializations(function, kinds, numbers, context, refs, load, label)
+    specializations = Specializations(function, kinds, numbers, context, refs, load, label,
+                                      forward=program.forward)
     params = [p.hint for p in function.params]
     arguments = _signature(function, None)
     keyword_only = {a.arg for a in arguments.kwonlyargs}

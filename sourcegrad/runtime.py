@@ -197,6 +197,14 @@ def refuse_shared_update(value, error):
 _IMMUTABLE = (numbers.Number, np.generic, tuple, str, bytes, type(None))
 
 
+def refuse_sequence_arithmetic(value, error):
+    """Stop before differentiating ``a + b`` or ``a * n`` as arithmetic when ``a`` turns out
+    to be a list or tuple (which ``+`` joins, and whose items each get their own gradient):
+    the compiler could not see its kind (a helper's result). ``error`` says where."""
+    if type(value) is list or type(value) is tuple:
+        raise type(error)(error.message, error.location, error.hint)
+
+
 def check_real(name, value):
     """Raise a TypeError when an argument that meets a differentiated value is complex: the
     rules are real derivatives, and complex values would make them silently wrong."""

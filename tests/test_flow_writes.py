@@ -241,3 +241,43 @@ def loop_over_list_holding_the_written_array(x):
 def test_write_seen_through_the_list_a_loop_walks_is_refused():
     with pytest.raises(TransformError, match="acc"):
         sourcegrad.grad(loop_over_list_holding_the_written_array)
+
+
+def joins_lists(x):
+    v = x * 2.0
+    items = [v] + [x]  # a new list holding v and x: + joins, it does not add
+    pair = (x,) + (v, x)
+    twice = [v] * 2
+    return np.sum(items[0] * items[1]) + np.sum(pair[1]) + np.sum(twice[1] * x)
+
+
+def test_operators_on_lists_join_and_repeat_them():
+    check_grads(joins_lists, X.copy())
+    np.testing.assert_allclose(sourcegrad.grad(joins_lists)(X), 4 * X + 2 + 4 * X)
+
+
+def write_seen_through_joined_list(x):
+    v = x * 1.0
+    c = [v] + [x]
+    v[0] = 5.0  # c[0] is v: Python sees the write through c
+    return np.sum(c[0] * x)
+
+
+def test_write_into_an_item_of_a_joined_list_is_refused():
+    with pytest.raises(TransformError, match="v"):
+        sourcegrad.grad(write_seen_through_joined_list)
+
+
+def pair_of(a):
+    return [a, a * 2.0]
+
+
+def joins_lists_of_unseen_kind(x):
+    both = pair_of(x) + pair_of(x * 3.0)  # the helper's results: lists the compiler cannot see
+    return np.sum(both[2] * both[1])
+
+
+def test_join_of_values_of_unseen_kind_stops_when_called():
+    df = sourcegrad.grad(joins_lists_of_unseen_kind)
+    with pytest.raises(TransformError, match="list or tuple"):
+        df(X)

@@ -42,6 +42,25 @@ def _hint(reason: str) -> str:
             "sourcegrad.extend.defvjp.")
 
 
+def argument_checks(primal, wrt, activity) -> list:
+    """The prologue of a gradient: each differentiated argument is a number or a numeric
+    array; each other argument an operation with a differentiated result reads is real."""
+    b = Builder()
+    for p in wrt:
+        b.op("call", runtime.check_numeric, [Const(p.hint), p], hint="check", outs=0,
+             pure=False)
+    others = [p for p in primal.params if p not in wrt]
+    found = set()
+    for stmt in walk.statements(primal.body):
+        if stmt.__class__ is Op and any(activity.active(o) for o in stmt.outs):
+            found.update(a for a in stmt.operands() if a in others)
+    for p in others:
+        if p in found:
+            b.op("call", runtime.check_real, [Const(p.hint), p], hint="check", outs=0,
+                 pure=False)
+    return b.block.stmts
+
+
 class Gradient:
     """Builds the gradient IR of one function for ``wrt`` (parameter Vars)."""
 
@@ -56,13 +75,7 @@ class Gradient:
     def grad_function(self, name: str, with_value: bool, single: bool) -> Function:
         primal = self.primal
         out = primal.body.yields[0]
-        prologue = Builder()
-        for p in self.wrt:
-            prologue.op("call", runtime.check_numeric, [Const(p.hint), p], hint="check",
-                        outs=0, pure=False)
-        for p in self._meeting_active(primal):
-            prologue.op("call", runtime.check_real, [Const(p.hint), p], hint="check",
-                        outs=0, pure=False)
+        prologue = Builder(Block(argument_checks(primal, self.wrt, self.activity)))
         # the seed checks that the output is a real scalar (even where no gradient flows)
         check = Builder()
         seed = check.op("call", runtime.seed, [out], hint="g", pure=False)
@@ -79,15 +92,6 @@ class Gradient:
                  backward.stmts)
         return Function(name, list(primal.params), Block(stmts, [result]),
                         signature=primal.signature, info=primal.info, share=share)
-
-    def _meeting_active(self, primal) -> list:
-        """The other parameters that an operation with a differentiated result reads."""
-        others = [p for p in primal.params if p not in self.wrt]
-        found = set()
-        for stmt in walk.statements(primal.body):
-            if stmt.__class__ is Op and any(self.activity.active(o) for o in stmt.outs):
-                found.update(a for a in stmt.operands() if a in others)
-        return [p for p in others if p in found]
 
     def _gradient_of(self, p, backward) -> Var:
         d = self.reverse.adj.atom(p)

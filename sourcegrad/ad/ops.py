@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import inspect
 
+import gast
+
 from .. import runtime
 from .. import runtime_adjoints as rt
+from ..frontend.expressions import may_join_sequences
 from ..ir.copy import inline
 from ..ir.core import Const, Ref, Var
 from .activity import operand_roles
@@ -56,22 +59,8 @@ def _rule(rev, op) -> None:
     if not wanted:
         return
     b = rev.builder
-    args = [g, out]
-    for param in rule.params:
-        slot = binding.slots.get(param)
-        if slot is None:
-            default = binding.defaults.get(param)
-            args.append(_literal(default, param))
-        elif isinstance(slot, list):
-            atoms = [_operand(op, ref) for ref in slot]
-            args.append(b.op("tuple", None, atoms, hint=param))
-        elif isinstance(slot, dict):
-            args.append(b.op("dict", tuple(slot), [_operand(op, r) for r in slot.values()],
-                             hint=param))
-        else:
-            args.append(_operand(op, slot))
-    stmts, results = inline(template_function(rule), args, b.origin)
-    b.block.stmts.extend(stmts)
+    guard_sequences(b, op, rev.kinds, rev.act.active)
+    results = inline_rule(b, op, g)
     for param, inputs in wanted.items():
         result = results[rule.params.index(param)]
         for inp, atom in inputs:
@@ -83,6 +72,48 @@ def _rule(rev, op) -> None:
             if rule.broadcast and _may_broadcast(op, atom):
                 c = b.call(runtime.unbroadcast, [c, atom], hint="d" + _hint(atom))
             adj.contribute(atom, c)
+
+
+def guard_sequences(b, op, kinds, active) -> None:
+    """``a + b`` and ``a * n`` of values whose kind the front end could not see (a helper's
+    result) are differentiated as arithmetic; should one be a list when the code runs (``+``
+    joins lists), stop with an error at the user's line instead."""
+    if op.kind != "binop" or op.prim not in (gast.Add, gast.Mult):
+        return
+    operand_kinds = [kinds.get(a) if a.__class__ is Var else None for a in op.args]
+    if not may_join_sequences(op.prim, op.args, operand_kinds):
+        return
+    for a, kind in zip(op.args, operand_kinds):
+        if a.__class__ is Var and kind == "any" and active(a):
+            error = op.origin.error(
+                f"{'+' if op.prim is gast.Add else '*'} of a list or tuple reached here where "
+                "the compiler took it for arithmetic (it could not see the value's kind)",
+                "Make the kind visible at this line: list(value) + list(other), or index "
+                "the items and add them.")
+            b.op("call", runtime.refuse_sequence_arithmetic, [a, Ref(error, "sequence_error")],
+                 outs=0, pure=False)
+
+
+def inline_rule(b, op, g) -> list:
+    """Emit ``op``'s rule template with ``g`` for the adjoint of its result (or, in forward
+    mode, a tangent); the atoms it gives, one per rule parameter (None: no gradient)."""
+    binding = op.binding
+    args = [g, op.outs[0]]
+    for param in binding.rule.params:
+        slot = binding.slots.get(param)
+        if slot is None:
+            args.append(_literal(binding.defaults.get(param), param))
+        elif isinstance(slot, list):
+            atoms = [_operand(op, ref) for ref in slot]
+            args.append(b.op("tuple", None, atoms, hint=param))
+        elif isinstance(slot, dict):
+            args.append(b.op("dict", tuple(slot), [_operand(op, r) for r in slot.values()],
+                             hint=param))
+        else:
+            args.append(_operand(op, slot))
+    stmts, results = inline(template_function(binding.rule), args, b.origin)
+    b.block.stmts.extend(stmts)
+    return results
 
 
 def _operand(op, ref):

@@ -14,6 +14,7 @@ import threading
 from ..ir.avals import abstract_key, of_key
 from ..ir.copy import copy_function
 from ..ir.verify import verify
+from ..opt.reuse import reuse
 from ..opt.simplify import simplify
 from ..opt.specialize import specialize
 from .codegen import Binder, add_closure_parameters, factory_text, function_text
@@ -22,9 +23,12 @@ from .codegen import Binder, add_closure_parameters, factory_text, function_text
 class Specializations:
     """Compiles and remembers the specializations of one gradient."""
 
-    def __init__(self, template, kinds, numbers, user_fn, refs, load, label):
+    def __init__(self, template, kinds, numbers, user_fn, refs, load, label, forward=None):
         self.template = template  # the optimized general gradient IR (never changed)
         self.kinds = kinds
+        # (function, kinds) of the forward-mode gradient, for signatures where the one
+        # differentiated argument is a number: no tape, the derivative beside the value
+        self.forward = forward
         self.numbers = numbers  # parameter names known numeric (the differentiated ones)
         self.user_fn = user_fn
         self.refs = refs  # GeneratedRef objects of the program's other units
@@ -50,12 +54,18 @@ class Specializations:
             return found[0]
 
     def compile(self, key):
-        function, mapping = copy_function(self.template)
-        kinds = {mapping[v]: k for v, k in self.kinds.items() if v in mapping}
+        template, template_kinds = self.template, self.kinds
+        if self.forward is not None and all(
+                of_key(k).rank == 0 for p, k in zip(self.template.params, key)
+                if p.hint in self.numbers):
+            template, template_kinds = self.forward
+        function, mapping = copy_function(template)
+        kinds = {mapping[v]: k for v, k in template_kinds.items() if v in mapping}
         params = {p: of_key(k) for p, k in zip(function.params, key)}
         specialize(function, params)
         numbers = [p for p in function.params if p.hint in self.numbers]
         simplify(function, numbers)
+        reuse(function, params, kinds)
         verify(function)
         binder = Binder(self.user_fn.__globals__, {function.name})
         text = function_text(function, binder, kinds)

@@ -132,11 +132,49 @@ class ExpressionLowering:
         return self.operator("unary", op, [operand], hint or OP_NAMES.get(op, "value"), node)
 
     def operator(self, kind, op, args, hint, node) -> Var:
+        kinds = [self.kind(a) for a in args]
+        sequence = next((k for k in kinds if k in ("list", "tuple")), None)
+        if kind == "binop" and sequence is not None:
+            return self.sequence_arithmetic(op, args, kinds, sequence, hint)
         rule = lookup(op)
         binding = None
         if rule is not None:
             binding = bind(rule, len(args), ())
-        return self.emit_op(kind, op, args, hint=hint, binding=binding)
+        out = self.emit_op(kind, op, args, hint=hint, binding=binding)
+        if kind == "binop" and may_join_sequences(op, args, kinds):
+            self.kinds[out] = "any"  # (numbers and arrays make an array; this may be a list)
+        return out
+
+    def sequence_arithmetic(self, op, args, kinds, sequence, hint) -> Var:
+        """``[v] + xs`` and ``[v] * 2``: a new list of the operands' items, built as
+        ``list(...)`` and ``extend`` so that each item's gradient flows back to it (it is not
+        a sum). A repetition count known only at run time gets no rule: refused where a
+        gradient would flow through it."""
+        if op is gast.Add:
+            parts = list(args)
+        elif op is gast.Mult and any(a.__class__ is Const and type(a.value) is int
+                                     for a in args):
+            count = next(a.value for a in args if a.__class__ is Const)
+            parts = [next(a for a, k in zip(args, kinds) if k in ("list", "tuple"))] * \
+                max(count, 0)
+        else:
+            out = self.emit_op("binop", op, args, hint=hint)
+            self.kinds[out] = sequence
+            return out
+        name = hint or "items"
+        if parts:
+            out = self.emit_op("call", list, parts[:1], hint=name)
+        else:
+            out = self.emit_op("list", None, [], hint=name)
+        self.kinds[out] = "list"
+        for part in parts[1:]:
+            out = self.emit_op("extend", None, [out, part], hint=name)
+            self.kinds[out] = "list"
+        if sequence == "tuple" and kinds[0] == "tuple" or sequence == "tuple" and \
+                op is gast.Mult:
+            out = self.emit_op("call", tuple, [out], hint=name)
+            self.kinds[out] = "tuple"
+        return out
 
     def expr_Compare(self, node, hint):
         operands = [self.atom(node.left)] + [self.atom(c) for c in node.comparators]
@@ -161,12 +199,21 @@ class ExpressionLowering:
         self.kinds[out] = self.element_kind(value, index)
         return out
 
+    def kind(self, atom):
+        """What is known of a value's kind: "list", "tuple", "dict", "any" (it may be a
+        container), or None -- a number or an array (a literal, arithmetic, a rule's result)."""
+        if atom.__class__ is Var:
+            return self.kinds.get(atom)
+        if atom.__class__ is Const:
+            return "tuple" if isinstance(atom.value, tuple) else None
+        return None if atom is UNBOUND else "any"
+
     def element_kind(self, container, index):
         """The kind of ``container[index]``: known for a literal's element, "any" for other
         containers' elements (they may be containers too), None (an array) otherwise."""
         kind = self.kinds.get(container)
         if kind not in ("list", "tuple", "dict"):
-            return None
+            return "any" if kind == "any" else None
         op = self.definitions.get(container)
         if op is not None and index.__class__ is Const:
             if op.kind in ("tuple", "list") and type(index.value) is int and \
@@ -409,8 +456,12 @@ class ExpressionLowering:
         kind = self.kinds.get(receiver)
         if kind in ("list", "tuple", "dict") or (name in CONTAINER_METHODS and
                                                  name not in METHODS):
-            return self.emit_op("call", None, [receiver] + args, kwargs, hint=hint or name,
-                                method=name, pure=name not in ("append", "extend", "pop"))
+            out = self.emit_op("call", None, [receiver] + args, kwargs, hint=hint or name,
+                               method=name, pure=name not in ("append", "extend", "pop"))
+            # (xs.copy() is a container like xs; d.get(k), d.items() may hold anything)
+            if name not in ("index", "count"):
+                self.kinds[out] = kind if name == "copy" and kind else "any"
+            return out
         primitive = METHODS.get(name, MISSING)
         if primitive is MISSING:
             return self.emit_op("call", None, [receiver] + args, kwargs, hint=hint or name,
@@ -432,6 +483,22 @@ class ExpressionLowering:
             # a local name (a partial, a nested function) is gone from the generated code
             return None if text.split(".")[0] in self.scope.locals else text
         return None
+
+
+def may_join_sequences(op, args, kinds) -> bool:
+    """Whether ``a + b`` or ``a * n`` may join or repeat lists or tuples when it runs, given
+    the operands' kinds (``ExpressionLowering.kind``): ``+`` only joins two sequences (a list
+    plus an array is arithmetic), ``*`` repeats a sequence by an integer."""
+    maybe = [k in ("list", "tuple", "any") for k in kinds]
+    if op is gast.Add:
+        return all(maybe)
+    if op is gast.Mult:
+        for i, other in ((0, args[1]), (1, args[0])):
+            integer = (other.__class__ is Const and type(other.value) is int) or \
+                (other.__class__ is Var and kinds[1 - i] != "array")
+            if maybe[i] and integer:
+                return True
+    return False
 
 
 #: packages whose Python functions are primitives (they need a rule), not code to transform

@@ -139,7 +139,7 @@ class Lowering(ExpressionLowering):
         if isinstance(base, gast.Name):
             current = self.local_value(base)
             new = self.emit_op("setitem", None, [current, index, value], hint=base.id)
-            self.kinds[new] = self.kinds.get(current, "any")
+            self.kinds[new] = self.kind(current)
             self.env[base.id] = new
         elif isinstance(base, gast.Subscript):
             inner = self.atom(base)
@@ -270,7 +270,7 @@ class Lowering(ExpressionLowering):
             then.yields.append(sides[0])
             orelse.yields.append(sides[1])
             out = Var(_hint(name), user=name in self.user_names)
-            kinds = {self.kinds.get(s, "any") for s in sides if s is not UNBOUND}
+            kinds = {self.kind(s) for s in sides if s is not UNBOUND}
             self.kinds[out] = kinds.pop() if len(kinds) == 1 else "any"
             outs.append(out)
             self.env[name] = out
@@ -322,7 +322,7 @@ class Lowering(ExpressionLowering):
         params = [Var(_hint(n), user=n in self.user_names) for n in assigned]
         inits = [self.materialize(self.env.get(n, UNBOUND)) for n in assigned]
         for p, init in zip(params, inits):
-            self.kinds[p] = self.kinds.get(init, "any") if init is not UNBOUND else "any"
+            self.kinds[p] = self.kind(init) if init is not UNBOUND else "any"
         saved_env, saved_block, origin = self.env, self.block, self.origin
         loop_env = dict(saved_env)
         loop_env.update(zip(assigned, params))
@@ -347,8 +347,8 @@ class Lowering(ExpressionLowering):
             if isinstance(value, Static):
                 raise self.info.error(stmt, f"{name!r} is bound to a function inside the loop",
                                       "Bind it once, before the loop.")
-            value_kind = self.kinds.get(param, "any")
-            if value is not UNBOUND and self.kinds.get(value, "any") != value_kind:
+            value_kind = self.kind(param)
+            if value is not UNBOUND and self.kind(value) != value_kind:
                 value_kind = "any"
             self.kinds[out] = value_kind
             self.env[name] = out

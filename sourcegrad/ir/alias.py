@@ -122,6 +122,20 @@ class Storage:
         for out in op.outs:
             self.definitions[out] = op
             self.points.setdefault(out, set())
+        if kind == "call" and op.prim in (list, tuple, sorted) and op.args and not op.kwargs:
+            # a new list of the items of its operand (tuple() of a tuple may be the tuple
+            # itself: it cannot be written)
+            self.fresh(op.outs[0], op)
+            self.constraints.append(("store-contents", op.outs[0], op.args[0]))
+            return
+        if kind == "binop" and self.kinds.get(op.outs[0]) not in (None, "array"):
+            # (xs * n, or an operand of unknown kind) may be a new list holding what its
+            # operands hold
+            self.fresh(op.outs[0], op)
+            for a in op.args:
+                if a.__class__ is Var:
+                    self.constraints.append(("store-contents", op.outs[0], a))
+            return
         if kind in _FRESH_KINDS or (kind == "call" and fresh_call(op)):
             self.fresh(op.outs[0], op) if op.outs else None
             return

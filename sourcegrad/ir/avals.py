@@ -10,10 +10,14 @@ the specialization; a new rank or dtype makes another.
 ``AVal(kind, dtype, ones)``: ``kind`` is "float", "int" (Python numbers), "scalar" (a numpy
 scalar), "array", "none", or "unknown"; ``ones`` is, for an array, one entry per axis: True
 (length 1), False (any other length), None (not known) -- or None when the rank is unknown.
+``big`` says an array surely holds at least ``BIG`` numbers: there, writing a dying temporary
+over (``a *= b``) beats a new array; below, a new array is cheaper (numpy's in-place call
+costs more than an allocation from its cache). It is part of the signature, not of equality.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -25,6 +29,7 @@ class AVal:
     kind: str
     dtype: object = None
     ones: tuple | None = None
+    big: bool = field(default=False, compare=False)
 
     @property
     def rank(self) -> int | None:
@@ -46,6 +51,7 @@ class AVal:
         return self.kind == "float" or (self.dtype is not None and self.dtype.kind == "f")
 
 
+BIG = 4096  # numbers in an array from which in-place updates pay off
 UNKNOWN = AVal("unknown")
 FLOAT = AVal("float", np.dtype(np.float64))
 INT = AVal("int", np.dtype(np.int64))
@@ -63,7 +69,7 @@ def of_key(key) -> AVal:
     """The abstract value a signature key stands for."""
     if type(key) is tuple:
         dtype, shape = key
-        return AVal("array", dtype, tuple(n == 1 for n in shape))
+        return AVal("array", dtype, tuple(n == 1 for n in shape), math.prod(shape) >= BIG)
     if key is float:
         return FLOAT
     if key is int:
@@ -80,7 +86,7 @@ def abstract_key(key):
     change any decision): two keys with one abstract key share the compiled code."""
     if type(key) is tuple:
         dtype, shape = key
-        return (dtype, tuple(n == 1 for n in shape))
+        return (dtype, tuple(n == 1 for n in shape), math.prod(shape) >= BIG)
     return key
 
 

@@ -11,6 +11,7 @@ code that depends on it keeps its general (run-time) form.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import gast
 import numpy as np
@@ -59,7 +60,7 @@ def aval_of(atom, avals) -> AVal:
 
 def join(a: AVal, b: AVal) -> AVal:
     if a == b:
-        return a
+        return a if a.big == b.big else replace(a, big=False)
     if a.kind != b.kind or a.dtype != b.dtype:
         return UNKNOWN
     if a.ones is None or b.ones is None or len(a.ones) != len(b.ones):
@@ -117,6 +118,34 @@ def _promote(*avs):
 
 
 def _op(op, avals) -> AVal:
+    result = _value(op, avals)
+    if result.kind == "array":
+        # an elementwise result is at least as large as each operand; a helper that gives
+        # a value another's shape is as large as that one
+        sources = _size_sources(op)
+        if any(aval_of(a, avals).big for a in sources):
+            result = replace(result, big=True)
+    return result
+
+
+def _size_sources(op) -> list:
+    kind = op.kind
+    if kind in ("unary", "compare") or kind in ("binop", "augop") and op.prim is not gast.MatMult:
+        return op.args
+    if kind == "call" and op.method is None:
+        if elementwise(op.prim):
+            return op.args
+        try:
+            if op.prim in _SHAPE_OF_SECOND or op.prim is runtime.as_gradient:
+                return op.args[1:2]
+            if op.prim in _FLOAT_OF_ARGUMENT:
+                return op.args[_FLOAT_OF_ARGUMENT[op.prim]:][:1]
+        except TypeError:
+            return []
+    return []
+
+
+def _value(op, avals) -> AVal:
     kind, args = op.kind, [aval_of(a, avals) for a in op.args]
     if kind in ("binop", "augop") and len(args) == 2:
         return _binary(op.prim, args[0], args[1])

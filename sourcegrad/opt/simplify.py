@@ -66,6 +66,7 @@ class _Facts:
         self.definitions = {s.outs[0]: s for s in walk.statements(function.body)
                             if s.__class__ is Op and len(s.outs) == 1}
         self.shape_facts = ShapeFacts(function)
+        self.counts = walk.use_counts(function.body)
         self.pending: list = []  # operations a rewrite puts before the one it rewrites
 
     def backward(self, op) -> bool:
@@ -193,6 +194,17 @@ def _arithmetic(op, facts):
             return a
         if x == 1 and b in plain:
             return b
+        if x == -1 and b in plain or y == -1 and a in plain:  # (a sign flip is exact)
+            op.kind, op.prim, op.args = "unary", gast.USub, [b if x == -1 else a]
+            op.binding = bind(lookup(gast.USub), 1, ())
+            return None
+        for i in (0, 1):  # (1.0 / a) * b is b / a: one rounding instead of two
+            recip = facts.definitions.get(op.args[i])
+            if recip is not None and recip.kind == "binop" and recip.prim is gast.Div and \
+                    _number(recip.args[0]) == 1 and facts.counts.get(op.args[i]) == 1:
+                _become_binop(op, gast.Div)
+                op.args = [op.args[1 - i], recip.args[1]]
+                return None
     elif cls is gast.Add:
         if y == 0 and a in plain:
             return a

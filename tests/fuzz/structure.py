@@ -195,7 +195,7 @@ def containers(ctx: Ctx) -> None:
     b = ctx.pick_other(a) or a
     e1, _ = expression(ctx, 1)
     kind = ctx.rng.choice(["tuple", "nested", "list", "list", "dict", "comprehension",
-                           "comprehension", "swap"])
+                           "comprehension", "swap", "concat"])
     t, u = ctx.fresh("pair"), ctx.fresh("t")
     same = np.shape(ctx.env[a]) == np.shape(ctx.env[b])
     if kind == "tuple":
@@ -227,6 +227,16 @@ def containers(ctx: Ctx) -> None:
         use = ctx.rng.choice(["sum({0})", "np.stack({0})", "np.sum({0})", "{0}[-1]"])
         lines = [f"{u} = {use.format(lst)}"]
         targets = [u]
+    elif kind == "concat":
+        # a container made by an operator holds the operands' items: a write into one of
+        # them is seen through it (refused when the container is read afterwards)
+        v, lst = ctx.fresh("v"), ctx.fresh("items")
+        made = ctx.rng.choice([f"[{v}] + [{b}]", f"[{v}] * 2", f"({v},) + ({b},)"])
+        lines = [f"{v} = {a} * 1.0", f"{lst} = {made}"]
+        if np.ndim(ctx.env[a]) >= 1 and ctx.rng.random() < 0.5:
+            lines.append(f"{v}[0] = {v}[-1] * 2.0")
+        lines.append(f"{u} = {lst}[0] * 1.5 + {lst}[-1]" if same else f"{u} = {lst}[0] * 1.5")
+        targets = [v, lst, u]
     else:
         lines = [f"{t}, {u} = {b}, {a}", f"{u} = {u} * {t}" if
                  broadcastable(ctx.env[a], ctx.env[b]) else f"{u} = {u} * 2.0"]

@@ -31,7 +31,7 @@ def bind_grad_least_squares(check_numeric, check_real, reduced_count, unbroadcas
         r = add - y
         # backward sweep
         # grad of: return np.mean(r ** 2)
-        dr = 1.0 / reduced_count(r, None) * (2 * r)
+        dr = 2 * r / reduced_count(r, None)
         # grad of: r = x @ W + b - y
         dadd = unbroadcast(dr, add)
         db = unbroadcast(dadd, b)
