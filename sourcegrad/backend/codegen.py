@@ -18,7 +18,7 @@ import gast
 
 from ..ir import walk
 from ..ir.alias import in_place
-from ..ir.core import Op, Ref
+from ..ir.core import Block, Op, Ref, Var
 from ..ir.names import assign_names, free_names
 from ..ir.printer import Printer, constant
 from ..loader import CLOSURE
@@ -113,9 +113,54 @@ def function_text(function, binder: Binder, kinds=None, comments=True,
     # a write whose result could not take its target's name is printed as a copy instead
     printer.in_place = {op for op in writes if printer.names.get(
         op.outs[-1] if op.kind == "pop" else op.outs[0]) == printer.names.get(op.args[0])}
+    printer.releases = _releases(function, printer)
     signature = _signature(function, params)
     text = printer.function(function, signature)
     return text
+
+
+def _releases(function, printer) -> dict:
+    """Top-level statement -> the names to delete after it: each name of a value in
+    ``function.release`` after the last top-level statement that reads that name (reads
+    inside a region count at the region), unless the function returns it."""
+    names = printer.names
+    wanted = {names[v] for v in function.release if v in names}
+    if not wanted:
+        return {}
+    returned = {names.get(a) for a in walk.all_reads(Block([], function.body.yields))}
+    last = {}
+    for stmt in function.body.stmts:
+        for a in _printed_reads(stmt, printer.inlined):
+            name = names.get(a)
+            if name in wanted:
+                last[name] = stmt
+    # (a release helps only if something is allocated after it: not before in-place updates
+    # and the return)
+    stmts = function.body.stmts
+    allocates_after, later = {}, False
+    for stmt in reversed(stmts):
+        allocates_after[stmt] = later
+        later = later or not (stmt in printer.in_place or
+                               stmt.__class__ is Op and stmt.kind == "comment")
+    out: dict = {}
+    for name, stmt in last.items():
+        if name not in returned and allocates_after[stmt]:
+            out.setdefault(stmt, []).append(name)
+    return out
+
+
+def _printed_reads(stmt, inlined) -> list:
+    """The values a statement reads as printed (an inlined value's operands in its place)."""
+    found = []
+    todo = list(walk.reads(stmt)) if stmt.__class__ is Op else \
+        list(walk.all_reads(Block([stmt], [])))
+    while todo:
+        a = todo.pop()
+        if a.__class__ is Var and a in inlined:
+            todo.extend(inlined[a].operands())
+        else:
+            found.append(a)
+    return found
 
 
 def _signature(function, params) -> ast.arguments:

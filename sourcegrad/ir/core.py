@@ -301,3 +301,6 @@ class Function:
     #: parameters whose objects belong to this function (a split helper's tape): it may write
     #: into them; every other parameter is the caller's
     owned: set = field(default_factory=set)
+    #: large arrays whose memory the printed code gives back (``del``) right after their last
+    #: read (set for a specialization by ``opt/reuse.py``)
+    release: set = field(default_factory=set)

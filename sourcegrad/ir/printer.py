@@ -41,6 +41,7 @@ class Printer:
         self.in_place = in_place
         self.comments = comments
         self.inlined: dict = {}  # Var -> its defining Op, printed where the Var is read
+        self.releases: dict = {}  # top-level statement -> names deleted after it
 
     # -- the function -----------------------------------------------------------------------
     def function(self, fn, signature: ast.arguments, body_prefix=(), returns=None) -> str:
@@ -67,8 +68,9 @@ class Printer:
         candidates: dict = {}  # Var -> position in block
         for pos, stmt in enumerate(block.stmts):
             if stmt.__class__ is Op:
+                written = stmt.args[0] if stmt in self.in_place else None
                 for a in stmt.operands():
-                    if a.__class__ is Var and a in candidates and \
+                    if a.__class__ is Var and a in candidates and a is not written and \
                             _same_line(block.stmts[candidates[a]], stmt):
                         self.inlined[a] = block.stmts[candidates.pop(a)]
                 if not stmt.pure or stmt.kind not in _INLINE_KINDS or stmt in self.in_place:
@@ -102,6 +104,9 @@ class Printer:
                     out.append(comment(("grad of: " if origin.role == "grad" else "") + line))
             last = origin
             out.extend(self.statement(stmt))
+            released = self.releases.get(stmt) if top else None
+            if released:
+                out.append(ast.Delete([ast.Name(n, ast.Del()) for n in sorted(released)]))
         return out
 
     def statement(self, stmt) -> list:

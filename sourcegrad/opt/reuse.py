@@ -17,6 +17,11 @@ For ``+`` and ``*`` the right operand may be the one reused (``b + a`` is ``a + 
 IEEE arithmetic). The update is an ``augop`` of the IR; ``alias.in_place`` and the names pass
 then print it as ``a *= b`` (or, should the names not allow it, as the copy it stands for).
 Only specialized code is rewritten: the general code does not know shapes or dtypes.
+
+The large arrays the function made are also marked for *release* (``Function.release``): the
+printed code deletes each name right after its last read in the function's top-level block
+(``del sin``), so numpy can hand the memory to the next array instead of keeping every
+intermediate alive until the function returns.
 """
 from __future__ import annotations
 
@@ -54,6 +59,11 @@ def reuse(function, params: dict, kinds=None, rounds: int = 4) -> int:
         total += count
         if not count:
             break
+    # what is still large and this function's own is given back after its last read
+    avals = infer(function, params)
+    storage = Storage(function, kinds)
+    function.release = {v for v in walk.defined_in(function.body)
+                        if aval_of(v, avals).big and storage.owned(v)}
     return total
 
 
