@@ -175,6 +175,7 @@ def check_numeric(name, value):
             "real-valued code. Pass the real and imaginary parts as separate real arrays.")
     if isinstance(value, _SCALAR_TYPES) and not isinstance(value, bool):
         return
+    _refuse_subclass(name, value)
     dtype = getattr(value, "dtype", None)
     if dtype is not None and dtype.kind in "fiu":
         return
@@ -182,6 +183,17 @@ def check_numeric(name, value):
         f"argument {name!r} is differentiated but is {type(value).__name__} "
         f"({value!r:.60}); pass a float, an int or a numeric numpy array"
     )
+
+
+def _refuse_subclass(name, value):
+    """An ndarray subclass (a masked array, np.matrix) changes what numpy's functions compute
+    (a masked mean, ``*`` as a matrix product): the rules, written for arrays, would be wrong
+    for it without a sign."""
+    if isinstance(value, _ndarray) and type(value) is not _ndarray:
+        raise TypeError(
+            f"argument {name!r} is a {type(value).__name__}, a subclass of ndarray whose "
+            "operations mean something else than the rules assume (masks, matrix products); "
+            f"pass np.asarray({name}) (for a masked array, fill or compress it first)")
 
 
 def refuse_shared_update(value, error):
@@ -219,6 +231,7 @@ def check_real(name, value):
             check_real(name, item)
         return
     elif kind is not complex and getattr(getattr(value, "dtype", None), "kind", "") != "c":
+        _refuse_subclass(name, value)
         return
     raise TypeError(
         f"argument {name!r} is complex ({value!r:.60}) and meets a differentiated value: "

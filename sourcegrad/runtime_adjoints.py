@@ -117,6 +117,44 @@ def cleared_adjoint(g, index):
     return out
 
 
+def clear_item(g, index):
+    """``cleared_adjoint(g, index)``, writing into ``g`` when it is an array that may be
+    written (the compiler calls this only where nothing reads ``g`` afterwards)."""
+    if type(g) is _ndarray and g.flags.writeable and g.dtype.kind == "f":
+        g[index] = 0
+        return g
+    return cleared_adjoint(g, index)
+
+
+cleared_adjoint.in_place = clear_item
+
+
+@reads_shape_of(1)
+def with_item_adjoint(d, x, index, g):
+    """``d + item_adjoint(g, x, index)``: the adjoint ``d`` of ``x`` with the adjoint ``g`` of
+    ``x[index]`` added into those entries (repeated indices add up)."""
+    return add_item_adjoint(np.array(np.broadcast_to(d, np.shape(x)),
+                                     dtype=np.result_type(d, g, np.float16)), x, index, g)
+
+
+@reads_shape_of(1)
+def add_item_adjoint(d, x, index, g):
+    """``with_item_adjoint``, adding into ``d`` when it is a float array of ``x``'s shape
+    that may be written (where nothing reads ``d`` afterwards); returns the result."""
+    if type(d) is not _ndarray or not d.flags.writeable or d.shape != np.shape(x) or \
+            d.dtype != np.result_type(d, g):
+        return with_item_adjoint(d, x, index, g)
+    parts = index if type(index) is tuple else (index,)
+    if all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts):
+        d[index] += g  # (basic indices never repeat an entry)
+    else:
+        np.add.at(d, index, g)
+    return d
+
+
+with_item_adjoint.in_place = add_item_adjoint
+
+
 @reads_shape_of(3)
 def written_adjoint(g, index, value, target):
     """The adjoint of ``value`` in ``target[index] = value``: the entries of ``g`` it was
@@ -132,6 +170,8 @@ def written_adjoint(g, index, value, target):
     picked = np.asarray(g)[index]
     if _fancy(index):
         picked = picked * _last_writes(np.shape(target), index)
+    elif type(picked) is _ndarray:
+        picked = picked.copy()  # (a view of g: g's entries are cleared next, maybe in place)
     return unbroadcast(picked, value)
 
 

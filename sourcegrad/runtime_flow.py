@@ -119,8 +119,10 @@ class ShapeStack:
             key = (value.shape, value.dtype)
         elif kind is list or kind is tuple or kind is range:
             key = (range, len(value))
+        elif kind is float or kind is int or isinstance(value, np.generic):
+            key = kind  # (a number: its witness is a zero of its type)
         else:
-            key = kind
+            key = (kind, id(value))  # (anything else is its own witness, kept whole)
         if key == self.key and self.count:
             self.count += 1
             return

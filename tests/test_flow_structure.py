@@ -242,7 +242,7 @@ def test_rnn_source_shows_the_forward_loop_the_saved_states_and_the_reversed_loo
     assert saved, f"the hidden state h is not saved on a stack:\n{forward}"
     # the backward sweep walks the same loop in reverse, popping what the forward saved
     assert re.search(r"^\s+for \w+ in reversed\(", backward, re.MULTILINE), backward
-    assert re.search(rf"h = {saved.group(1)}\.pop\(\)", backward), backward
+    assert re.search(rf"h\w* = {saved.group(1)}\.pop\(\)", backward), backward
     assert "# grad of: h = np.tanh(W @ h + U @ x)" in backward
     assert "# grad of: return np.sum(h ** 2)" in backward
     # and what the text says is what runs: the RNN's gradient is right

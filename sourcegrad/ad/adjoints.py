@@ -4,8 +4,9 @@ An adjoint is *zero* (absent: no code, no allocation; the first contribution jus
 atom, or -- for a container whose entries are reached by constant keys (``t[1]``, ``a, b = t``)
 -- a :class:`Sparse` map from key to adjoint, so ``t = (x, y); s = t[0]`` gives ``x`` the adjoint
 of ``s`` with no container built at run time. Contributions are added with a new value each
-time (the IR is functional); the code generator later turns ``dW = dW + c`` into ``dW += c``
-where that cannot be observed.
+time (the IR is functional); the adjoint of an item read (``x[i]``) is added into the entries of
+the adjoint so far (``with_item_adjoint``), which the generated code does in place where nothing
+else reads it (``clear_item`` and ``add_item_adjoint``, the in-place twins: ``ir/callees.py``).
 """
 from __future__ import annotations
 
@@ -91,6 +92,19 @@ class Adjoints:
         a = self.materialize(var, old) if old.__class__ is Sparse else old
         b = self.materialize(var, value) if value.__class__ is Sparse else value
         self.env[var] = self.add_atoms(a, b, "d" + var.hint, container=self.kinds.get(var))
+
+    def contribute_item(self, var, index, g) -> None:
+        """Add the adjoint ``g`` of ``var[index]`` (``var`` an array): into the entries of the
+        adjoint so far, which the generated code may do in place (a loop over items then costs
+        per item, not per array) -- or, for the first contribution, scattered into zeros."""
+        if g is None or not self.act.active(var):
+            return
+        old = self.env.get(var)
+        hint = "d" + var.hint
+        if old is None or old.__class__ is Sparse or self.kinds.get(var) not in (None, "array"):
+            self.contribute(var, self.call(rt.item_adjoint, [g, var, index], hint))
+            return
+        self.env[var] = self.call(rt.with_item_adjoint, [old, var, index, g], hint)
 
     def add_atoms(self, a, b, hint, container):
         """``a + b``: numbers and arrays add; containers (and values that may be either)

@@ -155,7 +155,7 @@ def _getitem(rev, op) -> None:
         adj.contribute(value, Sparse({index.value: adj.atom(out)}))
         return
     g = adj.atom(out)
-    adj.contribute(value, adj.call(rt.item_adjoint, [g, value, index], "d" + value.hint))
+    adj.contribute_item(value, index, g)
 
 
 def _setitem(rev, op) -> None:
@@ -171,11 +171,12 @@ def _setitem(rev, op) -> None:
             adj.contribute(value, Sparse(rest))
         return
     g = adj.atom(out)
-    if rev.act.active(value):
-        adj.contribute(value, adj.call(rt.cleared_adjoint, [g, index], "d" + _hint(value)))
+    # (the written item's adjoint is read first: then clearing may happen in place)
     if rev.act.active(item):
         adj.contribute(item, adj.call(rt.written_adjoint, [g, index, item, value],
                                       "d" + _hint(item)))
+    if rev.act.active(value):
+        adj.contribute(value, adj.call(rt.cleared_adjoint, [g, index], "d" + _hint(value)))
 
 
 def _build(rev, op) -> None:

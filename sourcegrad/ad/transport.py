@@ -100,8 +100,14 @@ def _stack(forward: Loop, mirror: Loop, parents) -> None:
         position += 1
         # forward: push at the end of every iteration
         stack, pushed, final = Var(hint), Var(hint), Var(hint)
-        forward.body.stmts.append(Op([pushed], "append", None, [stack, v], method="stack",
-                                     origin=forward.origin))
+        kind = "shapes" if v in shape_only else "stack"
+        push = Op([pushed], "append", None, [stack, v], method=kind, origin=forward.origin)
+        if v in forward.params:
+            # (a carried value is pushed as the iteration starts: before the body writes into
+            # it, so the write may happen in place)
+            forward.body.stmts.insert(0, push)
+        else:
+            forward.body.stmts.append(push)
         forward.params.append(stack)
         forward.inits.append(empty)
         forward.body.yields.append(pushed)
@@ -109,7 +115,7 @@ def _stack(forward: Loop, mirror: Loop, parents) -> None:
         # backward: pop at the start of every iteration
         rest, popped, spent = Var(hint), Var(hint), Var(hint)
         restored = Var(v.hint, v.user)
-        pops.append(Op([restored, popped], "pop", None, [rest], method="stack",
+        pops.append(Op([restored, popped], "pop", None, [rest], method=kind,
                        origin=mirror.origin))
         mirror.params.append(rest)
         mirror.inits.append(final)

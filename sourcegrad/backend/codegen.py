@@ -18,6 +18,7 @@ import gast
 
 from ..ir import walk
 from ..ir.alias import in_place
+from ..ir.callees import twin
 from ..ir.core import Block, Op, Ref, Var
 from ..ir.names import assign_names, free_names
 from ..ir.printer import Printer, constant
@@ -95,6 +96,9 @@ def name_objects(function, binder: Binder) -> None:
             if stmt.kind in ("call", "user") and stmt.fn is None and stmt.prim is not None and \
                     not (stmt.method and stmt.prim is not None):
                 binder.name_for(stmt.prim, getattr(stmt.prim, "__name__", "function"))
+                double = twin(stmt)
+                if double is not None:
+                    binder.name_for(double, double.__name__)
     for atom in walk.all_reads(function.body):
         if atom.__class__ is Ref:
             binder.name_for(atom.obj, atom.hint)

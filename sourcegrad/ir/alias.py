@@ -27,7 +27,7 @@ from __future__ import annotations
 import gast
 
 from . import walk
-from .callees import fresh_call
+from .callees import FRESH_OR_ITEM, fresh_call, twin
 from .core import Free, If, Op, Var
 from .positions import Positions
 
@@ -144,6 +144,18 @@ class Storage:
             for a in op.args:
                 self.hold(op.outs[0], a)
             return
+        if kind == "call" and _hashable(op.prim) and op.prim in FRESH_OR_ITEM:
+            self.fresh(op.outs[0], op)
+            self.element(op.outs[0], op.args[FRESH_OR_ITEM[op.prim]])
+            return
+        if twin(op) is not None:  # (its result is its first argument, or a copy of it)
+            self.flow(op.outs[0], op.args[0])
+            return
+        if op.method == "shapes":  # a ShapeStack keeps witnesses, never the values
+            self.flow(op.outs[-1], op.args[0])
+            if kind == "pop":
+                self.fresh(op.outs[0], op)
+            return
         if kind in ("append", "extend"):
             self.flow(op.outs[0], op.args[0])
             if kind == "append":
@@ -245,7 +257,8 @@ class Storage:
             if obj[0] == "op":
                 op = obj[1]
                 if op.kind not in _FRESH_KINDS and op.kind not in _CONTAINER_KINDS and \
-                        not (op.kind == "call" and fresh_call(op)):
+                        not (op.kind == "call" and (fresh_call(op) or _hashable(op.prim) and
+                                                    op.prim in FRESH_OR_ITEM)):
                     return False
             elif obj[0] == "param" and obj[1] not in self.owned_params:
                 return False
@@ -271,9 +284,18 @@ class Storage:
         return list(dict.fromkeys(found))
 
 
+def _hashable(obj) -> bool:
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True
+
+
 def write_ops(function) -> list:
+    """The writes, and the calls of helpers with an in-place twin (``callees.twin``)."""
     return [op for op in walk.statements(function.body)
-            if op.__class__ is Op and op.kind in WRITES]
+            if op.__class__ is Op and (op.kind in WRITES or twin(op) is not None)]
 
 
 def observed_writes(function, is_user_write, kinds=None, live=None) -> list:
@@ -287,12 +309,22 @@ def observed_writes(function, is_user_write, kinds=None, live=None) -> list:
         target = op.args[0]
         if not is_user_write(op) or target.__class__ is not Var:
             continue
+        shape = _changes_shape(op, kinds or {})
         for other in storage.sharing(target):
             if other not in op.outs and positions.exists_at(other, op) and \
-                    positions.read_after(other, op):
+                    positions.read_after(other, op, shape):
                 found.append((op, other))
                 break
     return found
+
+
+def _changes_shape(op, kinds) -> bool:
+    """Whether the write may change its target's type, shape or dtype: writing items of an
+    array never does (a later read of only the old value's shape sees no difference); growing
+    a list or adding a key does (and a helper's twin may make an array of a number)."""
+    if op.kind == "augop":
+        return False
+    return not (op.kind == "setitem" and kinds.get(op.args[0]) in (None, "array"))
 
 
 def in_place(function, kinds=None) -> set:
@@ -301,7 +333,7 @@ def in_place(function, kinds=None) -> set:
     positions = Positions(function)
     chosen = set()
     for op in write_ops(function):
-        if op.method == "stack":
+        if op.method in ("stack", "shapes"):
             # the compiler's own stacks: made for one loop, pushed and popped only in order
             chosen.add(op)
             continue
@@ -310,8 +342,9 @@ def in_place(function, kinds=None) -> set:
             continue
         if op.kind == "augop" and op.prim not in _IN_PLACE_OPERATORS:
             continue
+        shape = _changes_shape(op, kinds or {})
         if not any(other not in op.outs and positions.exists_at(other, op) and
-                   positions.read_after(other, op) for other in storage.sharing(target)):
+                   positions.read_after(other, op, shape) for other in storage.sharing(target)):
             chosen.add(op)
     return chosen
 

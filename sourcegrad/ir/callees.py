@@ -26,11 +26,15 @@ FRESH_CALLS = {
     np.convolve, np.correlate, np.interp, np.trapezoid, np.argsort, np.argmax, np.argmin,
     np.column_stack, np.polyval, np.searchsorted, np.unique, np.histogram,
     runtime.zeros_like, runtime.with_item, runtime.subscript_adjoint,
-    runtime_adjoints.zero_adjoint, runtime_adjoints.cleared_adjoint,
+    runtime_adjoints.zero_adjoint,
     runtime_adjoints.item_adjoint, runtime_adjoints.unpack_adjoint,
     runtime_adjoints.sparse_adjoint, runtime_adjoints.witness,
     len, float, int, bool, range, abs, round,
 }
+
+#: callables whose result is a new object or one of the items of an argument (never the
+#: argument itself, nor a view of it): argument position
+FRESH_OR_ITEM = {runtime_adjoints.written_adjoint: 0}
 
 #: ndarray methods that always make a new array (``astype`` unless told ``copy=``)
 _FRESH_METHODS = frozenset(("copy", "flatten", "astype", "tolist", "sum", "mean", "prod",
@@ -42,6 +46,15 @@ _FRESH_METHODS = frozenset(("copy", "flatten", "astype", "tolist", "sum", "mean"
 _SHAPE_READS = {np.shape: (0,), np.ndim: (0,), np.size: (0,), len: (0,),
                 np.zeros_like: (0,), np.ones_like: (0,), np.empty_like: (0,)}
 SHAPE_ATTRIBUTES = frozenset(("shape", "ndim", "size", "dtype"))
+
+
+def twin(op):
+    """The in-place twin of a pure runtime helper ``op`` calls (``cleared_adjoint`` ->
+    ``clear_item``): it computes the same value, reusing the first argument's memory when it
+    can; the compiler calls it where nothing reads that argument afterwards. None if none."""
+    if op.kind != "call" or op.method is not None:
+        return None
+    return getattr(op.prim, "in_place", None)
 
 
 def elementwise(prim) -> bool:
@@ -78,4 +91,6 @@ def shape_only_operands(op) -> tuple:
         return shape_only_arguments(op.prim)
     if op.kind == "getattr" and op.prim in SHAPE_ATTRIBUTES:
         return (0,)
+    if op.kind == "append" and op.method == "shapes":
+        return (1,)  # (a push on a ShapeStack keeps a witness of the value)
     return ()

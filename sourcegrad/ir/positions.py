@@ -11,6 +11,7 @@ loop.
 from __future__ import annotations
 
 from . import walk
+from .callees import shape_only_operands
 from .core import If, Op, Var
 
 AFTER = 10 ** 9  # the block slot of a region's outputs
@@ -27,20 +28,21 @@ class Positions:
         self.live = live
         self.at: dict = {}  # statement -> path
         self.reads: dict = {}  # Var -> [path]
+        self.shape_reads: dict = {}  # Var -> [path] of reads of its type, shape, dtype only
         self.defined: dict = {}  # Var -> path of its definition
         self.loops: dict = {}  # path of a loop statement -> the Loop
         for p in function.params:
             self.defined[p] = ()
         self._block(function.body, ())
 
-    def _read(self, atom, path) -> None:
+    def _read(self, atom, path, shape_only=False) -> None:
         if atom.__class__ is Var:
             op = self.inlined.get(atom)
             if op is not None:
                 for a in op.operands():
                     self._read(a, path)
                 return
-            self.reads.setdefault(atom, []).append(path)
+            (self.shape_reads if shape_only else self.reads).setdefault(atom, []).append(path)
 
     def _block(self, block, prefix, region=None) -> None:
         for i, stmt in enumerate(block.stmts):
@@ -52,7 +54,10 @@ class Positions:
                     continue  # (read where its reader is)
                 if self.live is None or not stmt.pure or not stmt.outs or \
                         any(o in self.live for o in stmt.outs):
-                    for a in stmt.operands():
+                    shape_only = shape_only_operands(stmt)
+                    for i, a in enumerate(stmt.args):
+                        self._read(a, here, i in shape_only)
+                    for _, a in stmt.kwargs:
                         self._read(a, here)
                 for out in stmt.outs:
                     self.defined[out] = here
@@ -78,9 +83,12 @@ class Positions:
         """Whether ``var`` is defined when ``op`` runs (not only later, or on another path)."""
         return self._exists(var, self.at[op])
 
-    def read_after(self, var, op) -> bool:
-        """Whether ``var`` may be read after ``op`` runs (``op`` itself excluded)."""
-        return self._read_after(var, self.at[op])
+    def read_after(self, var, op, shape=True) -> bool:
+        """Whether ``var`` may be read after ``op`` runs (``op`` itself excluded); with
+        ``shape=False``, reads of only its type, shape and dtype do not count."""
+        w = self.at[op]
+        return self._read_after(var, w, self.reads) or \
+            (shape and self._read_after(var, w, self.shape_reads))
 
     def interfere(self, a, b) -> bool:
         """Whether ``a`` and ``b`` are alive at once (then they cannot share a Python name):
@@ -91,7 +99,8 @@ class Positions:
     def _alive_at(self, var, path) -> bool:
         if path is None:
             return True
-        return self._exists(var, path) and self._read_after(var, path)
+        return self._exists(var, path) and (self._read_after(var, path, self.reads) or
+                                            self._read_after(var, path, self.shape_reads))
 
     def _exists(self, var, w) -> bool:
         d = self.defined.get(var, ())
@@ -104,9 +113,9 @@ class Positions:
                 return a == -1 or b == AFTER or (w[:j] in self.loops and a < b)
         return len(d) <= len(w)
 
-    def _read_after(self, var, w) -> bool:
+    def _read_after(self, var, w, reads) -> bool:
         d = self.defined.get(var, ())
-        for r in self.reads.get(var, ()):
+        for r in reads.get(var, ()):
             if r == w:
                 continue
             if _later(r, w):

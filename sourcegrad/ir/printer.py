@@ -10,11 +10,13 @@ Comments travel as marker calls that the last step turns into ``#`` lines.
 from __future__ import annotations
 
 import ast
+import re
 import copy
 
 import gast
 
 from . import walk
+from .callees import twin
 from .core import UNBOUND, Const, Free, If, Op, Ref, Var
 
 _COMMENT = "__sourcegrad_comment__"
@@ -230,8 +232,11 @@ class Printer:
             return ast.parse(op.fn, mode="eval").body
         if op.fn is not None:
             return self.expr(op.fn)
-        preferred = getattr(op.prim, "__name__", "function")
-        return ast.Name(self.name_for(op.prim, preferred), ast.Load())
+        prim = op.prim
+        if op in self.in_place and twin(op) is not None:
+            prim = twin(op)  # (the helper that reuses its first argument's memory)
+        preferred = getattr(prim, "__name__", "function")
+        return ast.Name(self.name_for(prim, preferred), ast.Load())
 
     def rhs(self, op):
         kind = op.kind
@@ -344,8 +349,13 @@ def finish(node) -> str:
             text = ast.literal_eval(stripped[len(marker):-1])
             lines.append(line[:len(line) - len(stripped)] + "# " + text)
         else:
-            lines.append(line)
+            lines.append(_TUPLE_TARGET.sub(r"\1\2\3 \4 ", line))
     return "\n".join(lines) + "\n"
+
+
+# (Python 3.10's ast.unparse writes ``(a, b) = ...`` and ``for (a, b) in``; later versions
+# ``a, b = ...``: one spelling, so the generated text is the same on every version)
+_TUPLE_TARGET = re.compile(r"^(\s*)(for )?\((\w+(?:, \w+)*,?)\) (=|in) ")
 
 
 def _negate(expr):

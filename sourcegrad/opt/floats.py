@@ -27,7 +27,8 @@ _INTEGER_MATH = {math.floor, math.ceil, math.trunc, math.comb, math.perm, math.g
 #: helpers whose result is a float when their first argument is
 _KEEPS_FIRST = {runtime.unbroadcast, runtime.expand_to, runtime.mask_mul,
                 runtime_adjoints.add_adjoints}
-_ALWAYS = {runtime.as_gradient, runtime_adjoints.zero_adjoint, runtime.zeros_like}
+_ALWAYS = {runtime.as_gradient, runtime_adjoints.zero_adjoint, runtime.zeros_like,
+           runtime_adjoints.with_item_adjoint, runtime_adjoints.item_adjoint}
 
 
 def float_values(function, numbers=()) -> set:

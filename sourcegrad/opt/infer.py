@@ -25,17 +25,24 @@ _ARITH = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod, gast.Floo
 _INTEGER_MATH = {math.floor, math.ceil, math.trunc, math.comb, math.perm, math.gcd, math.isqrt,
                  math.factorial}
 _REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.amax, np.amin, np.var, np.std}
-_SHAPE_OF_SECOND = {runtime.unbroadcast, runtime.expand_to, runtime_adjoints.item_adjoint}
+_SHAPE_OF_SECOND = {runtime.unbroadcast, runtime.expand_to, runtime_adjoints.item_adjoint,
+                    runtime_adjoints.with_item_adjoint}
 _FLOAT_OF_ARGUMENT = {runtime.as_gradient: 1, runtime_adjoints.zero_adjoint: 0,
-                      runtime.seed: 0, runtime.zeros_like: 0}
+                      runtime.seed: 0, runtime.zeros_like: 0,
+                      runtime_adjoints.written_adjoint: 2}
+_CREATORS = {np.zeros, np.ones, np.empty}
+#: helpers whose result is like their first argument (an adjoint with entries changed)
+_LIKE_FIRST = {runtime_adjoints.cleared_adjoint, runtime_adjoints.clear_item}
 
 
 def infer(function, params: dict) -> dict:
     """Var -> AVal for every value, given ``params`` (parameter Var -> AVal)."""
     avals = dict(params)
+    # (a value popped from a stack is the forward value it restores)
+    restores = dict(function.share)
     for _ in range(10):  # loops: iterate to a fixpoint (values only lose precision)
         before = dict(avals)
-        _block(function.body, avals)
+        _block(function.body, avals, restores)
         if avals == before:
             break
     return avals
@@ -68,7 +75,7 @@ def join(a: AVal, b: AVal) -> AVal:
     return AVal(a.kind, a.dtype, tuple(x if x == y else None for x, y in zip(a.ones, b.ones)))
 
 
-def _block(block, avals) -> None:
+def _block(block, avals, restores) -> None:
     for stmt in block.stmts:
         kind = stmt.__class__
         if kind is Op:
@@ -76,10 +83,11 @@ def _block(block, avals) -> None:
                 avals[stmt.outs[0]] = _op(stmt, avals)
             else:
                 for out in stmt.outs:
-                    avals[out] = UNKNOWN
+                    avals[out] = avals.get(restores[out], UNKNOWN) if out in restores \
+                        else UNKNOWN
         elif kind is If:
-            _block(stmt.then, avals)
-            _block(stmt.orelse, avals)
+            _block(stmt.then, avals, restores)
+            _block(stmt.orelse, avals, restores)
             for out, a, b in zip(stmt.outs, stmt.then.yields, stmt.orelse.yields):
                 sides = [aval_of(x, avals) for x in (a, b) if x.__class__ is not type(None)]
                 avals[out] = join(*sides) if len(sides) == 2 else sides[0]
@@ -90,7 +98,7 @@ def _block(block, avals) -> None:
                 start = aval_of(init, avals)
                 avals[p] = join(start, avals[p]) if p in avals else start
             for b in stmt.blocks():
-                _block(b, avals)
+                _block(b, avals, restores)
             for p, y, out in zip(stmt.params, stmt.body.yields, stmt.outs):
                 avals[p] = join(avals[p], aval_of(y, avals))
                 avals[out] = avals[p]
@@ -166,7 +174,23 @@ def _value(op, avals) -> AVal:
         return _call_with_keywords(op, args, avals)
     if kind == "call" and op.method == ".T" and args[0].kind == "array" and args[0].ones:
         return AVal("array", args[0].dtype, tuple(reversed(args[0].ones)))
+    if kind == "getitem":
+        return _item(args[0], args[1])
+    if kind == "setitem" and args[0].kind == "array":
+        return args[0]  # (writing items changes no shape or dtype)
     return UNKNOWN
+
+
+def _item(a: AVal, index: AVal) -> AVal:
+    """``a[i]`` for an integer ``i``: the array without its first axis (a numpy scalar from
+    a vector). Other indices are not modelled."""
+    integer = index.kind == "int" or (index.kind == "scalar" and index.dtype is not None and
+                                      index.dtype.kind in "iu")
+    if not integer or a.kind != "array" or not a.ones or a.dtype is None:
+        return UNKNOWN
+    if len(a.ones) == 1:
+        return AVal("scalar", a.dtype)
+    return AVal("array", a.dtype, a.ones[1:])
 
 
 def _binary(cls, a: AVal, b: AVal) -> AVal:
@@ -222,6 +246,10 @@ def _call(prim, args, op) -> AVal:
                                np.dtype(np.float64), args[0])
         if prim is runtime.seed and args and args[0].rank == 0:
             return FLOAT  # (runtime.seed: 1.0 for any one-number output)
+        if prim in _LIKE_FIRST and args and args[0].kind == "array":
+            return args[0]
+        if prim in _CREATORS and len(args) == 1 and args[0].kind == "int":
+            return AVal("array", np.dtype(np.float64), (None,))  # (np.zeros(n))
         if prim in _FLOAT_OF_ARGUMENT and len(args) > _FLOAT_OF_ARGUMENT[prim]:
             return _float_like(args[_FLOAT_OF_ARGUMENT[prim]])
         if prim in (runtime.matmul_lhs, runtime.matmul_rhs) and len(args) == 3:

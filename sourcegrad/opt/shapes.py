@@ -29,7 +29,7 @@ _BROADCASTING = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod, ga
 _SAME_AS_FIRST = {runtime_adjoints.cleared_adjoint, runtime.with_item, np.copy,
                   runtime_adjoints.add_adjoints, runtime.mask_mul}
 _SAME_AS_SECOND = {runtime.unbroadcast, runtime.expand_to, runtime.as_gradient,
-                   runtime_adjoints.item_adjoint}
+                   runtime_adjoints.item_adjoint, runtime_adjoints.with_item_adjoint}
 _SAME_AS_ARGUMENT = {runtime_adjoints.zero_adjoint, runtime.zeros_like, np.zeros_like,
                      np.ones_like, runtime_adjoints.witness, runtime.seed}
 _REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.std, np.var, np.amax, np.amin,

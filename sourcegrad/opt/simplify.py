@@ -48,10 +48,16 @@ def simplify(function, numbers=(), rounds: int = 8) -> None:
     for _ in range(rounds):
         facts = _Facts(function, numbers)
         mapping: dict = {}
+        before = _Facts.rewrites
         changed = _block(function.body, mapping, facts)
+        changed |= _Facts.rewrites != before
         walk.substitute(function.body, mapping)
         changed |= _canonical_shapes(function, facts.shape_facts)
-        changed |= _cse(function.body, {}) > 0
+        replaced: dict = {}
+        changed |= _cse(function.body, {}, replaced) > 0
+        # (a value a stack restores still names the forward value it stands for)
+        function.share = [(_resolve(_resolve(a, mapping), replaced),
+                           _resolve(_resolve(b, mapping), replaced)) for a, b in function.share]
         eliminate_dead_code(function)
         if not changed and not mapping:
             return
@@ -59,6 +65,8 @@ def simplify(function, numbers=(), rounds: int = 8) -> None:
 
 class _Facts:
     """What one sweep knows: floats, numbers, shapes, and each value's defining operation."""
+
+    rewrites = 0  # operations turned into others in place, over all sweeps
 
     def __init__(self, function, numbers):
         self.floats = float_values(function, numbers)
@@ -196,6 +204,7 @@ def _arithmetic(op, facts):
             return b
         if x == -1 and b in plain or y == -1 and a in plain:  # (a sign flip is exact)
             op.kind, op.prim, op.args = "unary", gast.USub, [b if x == -1 else a]
+            _Facts.rewrites += 1
             op.binding = bind(lookup(gast.USub), 1, ())
             return None
         for i in (0, 1):  # (1.0 / a) * b is b / a: one rounding instead of two
@@ -303,6 +312,7 @@ _KNOWN = {runtime.mask_mul, runtime.fpow, runtime.ratio, runtime.unbroadcast, ru
 
 
 def _become_binop(op, cls) -> None:
+    _Facts.rewrites += 1  # (an operation changed in place: another round may fold more)
     rule = lookup(cls)
     op.kind, op.prim, op.method, op.fn = "binop", cls, None, None
     op.binding = bind(rule, 2, ()) if rule is not None else None
@@ -384,9 +394,9 @@ def _key(atom):
     return ("atom", repr(atom), id(getattr(atom, "obj", None)))
 
 
-def _cse(block, seen: dict) -> int:
-    """Replace each pure operation that repeats one in scope by the earlier value; returns how
-    many were replaced."""
+def _cse(block, seen: dict, replaced: dict) -> int:
+    """Replace each pure operation that repeats one in scope by the earlier value (recorded
+    in ``replaced``); returns how many were replaced."""
     count = 0
     mapping: dict = {}
     kept = []
@@ -399,12 +409,13 @@ def _cse(block, seen: dict) -> int:
                 earlier = seen.get(sig)
                 if earlier is not None:
                     mapping[stmt.outs[0]] = earlier
+                    replaced[stmt.outs[0]] = earlier
                     count += 1
                     continue
                 seen[sig] = stmt.outs[0]
         else:
             for inner in stmt.blocks():
-                count += _cse(inner, dict(seen))
+                count += _cse(inner, dict(seen), replaced)
         kept.append(stmt)
     block.stmts = kept
     if mapping:

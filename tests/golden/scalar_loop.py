@@ -25,13 +25,13 @@ def bind_grad_scalar_loop(check_numeric, seed, as_gradient):
         # for _ in range(3):
         x_1, x_stack, sin_stack = (x, [], [])
         for t in range(3):
-            # x = np.sin(x) * x + 0.5 * x
-            sin = np.sin(x_1)
-            x_2 = sin * x_1 + 0.5 * x_1
             # for _ in range(3):
             x_stack.append(x_1)
+            # x = np.sin(x) * x + 0.5 * x
+            sin = np.sin(x_1)
+            x_1 = sin * x_1 + 0.5 * x_1
+            # for _ in range(3):
             sin_stack.append(sin)
-            x_1 = x_2
         dx = seed(x)
         # backward sweep
         # grad of: for _ in range(3):
