@@ -53,6 +53,8 @@ def source(df, *args, **kwargs) -> str:
         raise TypeError(f"{df!r} was not made by sourcegrad.grad or sourcegrad.value_and_grad")
     if not args and not kwargs:
         return text
+    if isinstance(df, functools.partial):  # (grad of a partial: the arguments it binds first)
+        return source(df.func, *df.args, *args, **{**df.keywords, **kwargs})
     inner = getattr(df, "__wrapped__", df)
     specializations = getattr(inner, "__sourcegrad_specializations__", None)
     if specializations is None:

@@ -44,12 +44,6 @@ class Options:
     verbose: bool = False
 
 
-def parameter_names(fn) -> list[str]:
-    sig = inspect.signature(fn)
-    return [p.name for p in sig.parameters.values()
-            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-
-
 def resolve_wrt(fn, wrt) -> tuple[tuple[str, ...], bool]:
     """``wrt`` (int, name, or tuple of those) as parameter names, and whether it was single."""
     try:

@@ -46,8 +46,6 @@ def fpow(x, y):
         return np.power(np.float64(x), y)
 
 
-
-
 def power_slope(x, y):
     """``d(x ** y)/dx = y * x ** (y - 1)``, and exactly 0 where ``y == 0``: ``x ** 0`` is 1 for
     every ``x``, also at ``x = 0`` where the formula reads ``0 * inf``."""
@@ -252,8 +250,6 @@ def expand_to(g, x, axis=None, keepdims=False):
     return np.broadcast_to(g, shape)
 
 
-
-
 @reads_shape_of(0)
 def reduced_count(x, axis=None):
     """How many elements of ``x`` each output of a reduction over ``axis`` combines."""
@@ -264,8 +260,6 @@ def reduced_count(x, axis=None):
         return int(np.prod(shape))
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
     return int(np.prod([shape[a] for a in axes]))
-
-
 
 
 # The fast paths read ranks straight off plain arrays: np.ndim's dispatch costs more than the
@@ -349,8 +343,6 @@ def cast_like(g, x):
 def mask_mul(g, mask):
     """``g * mask`` (``where=`` of a reduction); the default ``True`` costs nothing."""
     return g if mask is True else g * mask
-
-
 
 
 def reshape_order(a, order):
@@ -518,10 +510,6 @@ def trapezoid_adjoint(g, y, x=None, dx=1.0, axis=-1):
         shape[axis] = n
         w = w.reshape(shape)
     return np.expand_dims(g, axis) * w
-
-
-def _trapezoid_axis(y, x, axis):
-    return -1 if np.ndim(x) == 1 else axis
 
 
 def trapezoid_points_adjoint(g, y, x, axis=-1):

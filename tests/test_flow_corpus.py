@@ -57,34 +57,6 @@ B_RETURN_IN_LOOP = ("BUG: `return` inside a for/while loop: after the loop the g
                     "-> wrong value and gradient")
 B_CONTINUE_IN_ELSE = ("BUG: `continue` in a loop's else block is ignored: the statements after "
                       "the inner for-else still run -> wrong value and gradient")
-B_OPEN_SLICE = ("BUG: an open-ended slice `x[1:]` becomes `slice(1)` (i.e. `x[:1]`) in the "
-                "adjoint (reverse.index_value drops trailing Nones) -> crash, or a silently "
-                "wrong gradient when the shapes happen to agree")
-B_IFEXP = ("BUG: conditional expressions `a if c else b` on differentiated values are refused "
-           "('no gradient rule', and the hint says to register a defvjp rule)")
-B_STAR_ARGS = ("BUG: `helper(*args)` with a differentiated value in args is refused with a "
-               "misleading 'missing a required argument' TransformError")
-B_REVERSED_IN_ZIP = ("BUG: reversed(y) nested in zip() in a for header is refused ('reversed "
-                     "has no gradient rule'); alone it works")
-B_LIST_ARG = ("BUG: passing a list holding a differentiated value to a user helper crashes "
-              "(TypeError in runtime_flow.buffer: the list's adjoint is built as an array)")
-B_LIST_SLICE = ("BUG: `for item in items[1:3]` over a slice of a list crashes (TypeError in "
-                "runtime_flow.buffer: the sliced list's adjoint is built as an array)")
-B_DICT_NEW_KEY = ("BUG: `d['c'] = ...` for a key not yet in the dict crashes (KeyError in "
-                  "saved_region: the write first saves the old d['c'])")
-B_DICT_OVERWRITE = ("BUG: overwriting a dict entry that holds a differentiated value crashes "
-                    "(IndexError in adjoint_item: the dict's adjoint is indexed like an array)")
-B_LAMBDA_DEFAULT = ("BUG: a lambda with a default parameter crashes at run time (NameError: "
-                    "the inlined default's name, e.g. 'shift_c_1', is never assigned)")
-B_PARTIAL_DIRECT = ("BUG: grad(functools.partial(user_fn, ...)) is refused as 'a builtin or C "
-                    "function, which has no Python source' -- a misleading message")
-B_NESTED_DEFAULT = ("BUG (limitation): a nested def with a default parameter is refused "
-                    "(a clear TransformError)")
-B_NESTED_RETURN = ("BUG (limitation): a nested def whose return is not its last statement is "
-                   "refused (a clear TransformError)")
-B_LIST_LITERAL_ARG = ("BUG (limitation): a list literal holding a differentiated value passed "
-                      "straight to a helper is refused ('pass ... as a variable'; clear)")
-
 # case name -> the bugs it shows: (reason, the checks each breaks, at which input sets)
 BUGS = {
 }

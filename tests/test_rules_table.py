@@ -230,3 +230,16 @@ def test_every_operator_rule_is_exercised():
 def test_cases_only_name_rules():
     stray = sorted(qualified_name(p) for p in CASES if p not in RULES)
     assert not stray, f"cases for primitives that have no rule: {stray}"
+
+
+def _distinct_rules():
+    seen = {}
+    for rule in RULES.values():
+        seen.setdefault(id(rule), rule)
+    return list(seen.values())
+
+
+@pytest.mark.parametrize("rule", _distinct_rules(), ids=lambda r: r.name)
+def test_every_built_in_rule_accounts_for_each_parameter(rule):
+    # (user rules are checked when registered; the built-in ones register before that is on)
+    rule.check()

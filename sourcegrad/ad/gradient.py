@@ -30,6 +30,8 @@ def _describe(op) -> str:
         return f"{op.fn}()"
     if op.kind == "call" and op.prim is not None:
         return f"{getattr(op.prim, '__name__', op.prim)}()"
+    if op.kind == "call":
+        return "this call"
     return {"opaque": "this expression", "getattr": f"the attribute .{op.prim}",
             "binop": "this operator", "unary": "this operator"}.get(op.kind, op.kind)
 
@@ -37,7 +39,7 @@ def _describe(op) -> str:
 def _hint(reason: str) -> str:
     lines = reason.splitlines()
     if len(lines) > 1:
-        return "\n".join(lines[1:]).strip()
+        return "\n".join(lines[1:]).strip("\n")
     return ("Use operations that have gradient rules, or register a rule with "
             "sourcegrad.extend.defvjp.")
 

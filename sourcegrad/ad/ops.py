@@ -15,7 +15,6 @@ from .. import runtime_adjoints as rt
 from ..frontend.expressions import may_join_sequences
 from ..ir.copy import inline
 from ..ir.core import Const, Ref, Var
-from .activity import operand_roles
 from .adjoints import CONTAINER_KINDS, Sparse
 from .templates import template_function
 
@@ -33,11 +32,6 @@ def reverse_op(rev, op) -> None:
         return rev.adj.contribute(op.args[0], rev.adj.get(op.outs[0]))
     # no adjoint flows (a zero role); activity analysis has refused anything else
     return None
-
-
-def _active_diff(rev, op):
-    return [(atom, role) for atom, role, _ in operand_roles(op)
-            if role == "diff" and rev.act.active(atom)]
 
 
 # -- rules ---------------------------------------------------------------------------------------

@@ -50,8 +50,6 @@ def check(fn_node: gast.FunctionDef, info: SourceInfo) -> None:
             _check_targets(node, info)
             if isinstance(node, gast.Call):
                 _check_call(node, info)
-    if fn_node.args.vararg is None and fn_node.args.kwarg is None:
-        return
 
 
 def _check_targets(node, info: SourceInfo) -> None:

@@ -70,11 +70,6 @@ def comment(text: str) -> gast.Expr:
     return gast.Expr(value=const(COMMENT_PREFIX + " " + text))
 
 
-def is_comment(node) -> bool:
-    return (isinstance(node, gast.Expr) and isinstance(node.value, gast.Constant)
-            and isinstance(node.value.value, str) and node.value.value.startswith(COMMENT_PREFIX))
-
-
 def function(name: str, args: gast.arguments, body: list) -> gast.FunctionDef:
     return gast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
                             type_comment=None, type_params=[])
@@ -140,18 +135,6 @@ def names_in(node) -> set[str]:
     return {n.id for n in name_nodes(node)}
 
 
-def loaded_names(node) -> list[str]:
-    return [n.id for n in name_nodes(node) if n.ctx.__class__ is gast.Load]
-
-
-def pop_point(names, origin=None) -> gast.Pass:
-    """Where the backward sweep restores values a re-binding overwrote (filled in by saves)."""
-    marker = gast.Pass()
-    marker.sg_pop = list(names)
-    marker.sg_origin = origin
-    return marker
-
-
 # fields that never hold a node anyone looks for: contexts and operators are leaves nobody
 # matches (passes read ``n.ctx`` off the Name), the rest are strings or flags
 _LEAF_FIELDS = frozenset(("ctx", "op", "ops", "id", "attr", "arg", "type_comment", "kind",
@@ -174,12 +157,6 @@ def statements(stmts):
         if kind is gast.If or kind is gast.For or kind is gast.While:
             yield from statements(stmt.body)
             yield from statements(stmt.orelse)
-
-
-def child_fields(cls) -> tuple[str, ...]:
-    """The fields of a node class that can hold child nodes (not contexts or operators)."""
-    names = _child_fields.get(cls)
-    return _fields_of(cls) if names is None else names
 
 
 def walk(node, stop: frozenset = frozenset()):

@@ -62,7 +62,8 @@ def _refuse_observed_writes(function, user_writes, kinds) -> None:
     for op, other in alias.observed_writes(function, lambda op: op in user_writes, kinds,
                                            live):
         target = op.args[0]
-        name = getattr(target, "hint", "the value")
+        # (the name as the line writes it: after `y = x`, y and x are one value)
+        name = _written_name(op.origin.node) or getattr(target, "hint", "the value")
         what = {"setitem": "writes into", "augop": "updates in place", "append": "appends to",
                 "extend": "extends", "pop": "pops from"}[op.kind]
         if other is target or other.hint == name:  # (the name bound by `y = x` is gone)
@@ -82,6 +83,23 @@ def _refuse_observed_writes(function, user_writes, kinds) -> None:
                         [target, Ref(error, "sharing_error")], pure=False, origin=op.origin)
     if guards:
         _insert_before(function.body, guards)
+
+
+def _written_name(stmt):
+    """The variable a statement writes into (``y`` of ``y[0] = v``, ``y += v``,
+    ``y.append(v)``), or None."""
+    if isinstance(stmt, gast.Assign):
+        target = stmt.targets[0]
+    elif isinstance(stmt, gast.AugAssign):
+        target = stmt.target
+    elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) and \
+            isinstance(stmt.value.func, gast.Attribute):
+        target = stmt.value.func.value
+    else:
+        return None
+    while isinstance(target, gast.Subscript):
+        target = target.value
+    return target.id if isinstance(target, gast.Name) else None
 
 
 def _insert_before(block, guards) -> None:

@@ -31,7 +31,6 @@ class Scope:
                 pass
         self.locals = set(local_names)
         self.generated: dict[str, object] = {}  # names the compiler bound to runtime helpers
-        self.classified: dict[int, tuple] = {}  # id(node) -> (node, Op): primitives.classify
 
     def lookup(self, name: str):
         """The object a free name refers to, or _MISSING for locals and unknown names."""

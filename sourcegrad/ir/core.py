@@ -138,10 +138,6 @@ class Ref:
 Atom = Any  # Var | Const | Free | Ref | UNBOUND
 
 
-def is_var(atom) -> bool:
-    return atom.__class__ is Var
-
-
 @dataclass(eq=False)
 class Origin:
     """Where a statement comes from: the user's statement node and its ``SourceInfo``."""

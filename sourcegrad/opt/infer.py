@@ -201,6 +201,8 @@ def _binary(cls, a: AVal, b: AVal) -> AVal:
     if a.kind in ("float", "int", "bool") and b.kind in ("float", "int", "bool"):
         if cls is gast.Div or "float" in (a.kind, b.kind):
             return FLOAT
+        if cls is gast.Pow:
+            return UNKNOWN  # (2 ** -1 is 0.5: the sign of the power decides)
         return INT
     shape = broadcast(a, b)
     if not shape.known:

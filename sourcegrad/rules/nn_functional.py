@@ -24,6 +24,9 @@ _TANH_SCALE = math.sqrt(2 / math.pi)
 
 # -- activations ----------------------------------------------------------------------------------
 
+#: why a rule's number option has no gradient
+_OPTION = "a number option (PyTorch takes no gradient for it either)"
+
 
 @dispatching
 def gelu(x, approximate="none"):
@@ -41,7 +44,7 @@ def gelu_slope(x, approximate):
     return 0.5 * (1 + erf(x * _SQRT_HALF)) + x * np.exp(-0.5 * x * x) * _INV_SQRT_2PI
 
 
-@defvjp(gelu)
+@defvjp(gelu, static={"approximate": "a mode"})
 def gelu_rule(g, ans, x, approximate="none"):
     return g * gelu_slope(x, approximate)
 
@@ -53,7 +56,7 @@ def elu(x, alpha=1.0, scale=1.0, input_scale=1.0):
     return scale * np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0) * input_scale))
 
 
-@defvjp(elu)
+@defvjp(elu, static=dict.fromkeys(("alpha", "scale", "input_scale"), _OPTION))
 def elu_rule(g, ans, x, alpha=1.0, scale=1.0, input_scale=1.0):
     return np.where(x > 0, g * scale,
                     g * (scale * alpha * input_scale) * np.exp(np.minimum(x, 0) * input_scale))
@@ -65,7 +68,8 @@ def leaky_relu(x, negative_slope=0.01):
     return np.where(x > 0, x, x * negative_slope)
 
 
-@defvjp(leaky_relu, notes="the slope at x == 0, as PyTorch")
+@defvjp(leaky_relu, notes="the slope at x == 0, as PyTorch",
+        static={"negative_slope": _OPTION})
 def leaky_relu_rule(g, ans, x, negative_slope=0.01):
     return np.where(x > 0, g, g * negative_slope)
 
@@ -89,7 +93,8 @@ def softplus(x, beta=1.0, threshold=20.0):
     return np.where(scaled > threshold, x, np.log1p(np.exp(np.minimum(scaled, threshold))) / beta)
 
 
-@defvjp(softplus, notes="1 above the threshold")
+@defvjp(softplus, notes="1 above the threshold",
+        static=dict.fromkeys(("beta", "threshold"), _OPTION))
 def softplus_rule(g, ans, x, beta=1.0, threshold=20.0):
     return np.where(x * beta > threshold, g, g * sigmoid(x * beta))
 
@@ -111,7 +116,8 @@ def hardtanh(x, min_val=-1.0, max_val=1.0):
     return np.clip(x, min_val, max_val)
 
 
-@defvjp(hardtanh, notes="no gradient on the bounds themselves, as PyTorch")
+@defvjp(hardtanh, notes="no gradient on the bounds themselves, as PyTorch",
+        static=dict.fromkeys(("min_val", "max_val"), _OPTION))
 def hardtanh_rule(g, ans, x, min_val=-1.0, max_val=1.0):
     return g * ((x > min_val) & (x < max_val))
 
@@ -132,7 +138,8 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     return _reduce(weighted(loss, weight), reduction)
 
 
-@defvjp(binary_cross_entropy, notes="d input = (p - y) / max(p (1 - p), 1e-12)")
+@defvjp(binary_cross_entropy, notes="d input = (p - y) / max(p (1 - p), 1e-12)",
+        unsupported={"weight": "PyTorch gives no gradient for the weight either"})
 def binary_cross_entropy_rule(g, ans, input, target, weight=None, reduction="mean"):
     scale = reduction_scale(np.shape(input), reduction)
     return (weighted(g * (input - target) / np.maximum((1 - input) * input, 1e-12), weight) * scale,
@@ -152,7 +159,7 @@ def smooth_l1_slope(d, beta):
     return np.sign(d) if beta == 0 else np.where(np.abs(d) < beta, d / beta, np.sign(d))
 
 
-@defvjp(smooth_l1_loss, broadcast=True)
+@defvjp(smooth_l1_loss, broadcast=True, static={"beta": _OPTION})
 def smooth_l1_loss_rule(g, ans, input, target, beta=1.0, reduction="mean"):
     scale = reduction_scale(np.broadcast_shapes(np.shape(input), np.shape(target)), reduction)
     slope = smooth_l1_slope(input - target, beta) * scale
@@ -166,7 +173,7 @@ def huber_loss(input, target, delta=1.0, reduction="mean"):
     return _reduce(np.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction)
 
 
-@defvjp(huber_loss, broadcast=True)
+@defvjp(huber_loss, broadcast=True, static={"delta": _OPTION})
 def huber_loss_rule(g, ans, input, target, delta=1.0, reduction="mean"):
     scale = reduction_scale(np.broadcast_shapes(np.shape(input), np.shape(target)), reduction)
     slope = np.clip(input - target, -delta, delta) * scale
@@ -199,7 +206,8 @@ def standardized_adjoint(g, x, axes, eps):
                       - xhat * np.mean(g * xhat, axis=axes, keepdims=True))
 
 
-@defvjp(normalized, broadcast=True, notes="weight and bias gradients summed over the batch")
+@defvjp(normalized, broadcast=True, notes="weight and bias gradients summed over the batch",
+        static={"eps": _OPTION})
 def normalized_rule(g, ans, x, weight, bias, axes, eps=1e-5):
     return (standardized_adjoint(weighted(g, weight), x, axes, eps),
             g * standardized(x, axes, eps), g)

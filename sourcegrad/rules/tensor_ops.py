@@ -40,7 +40,8 @@ def untouched(g, index, accumulate):
 
 
 @defvjp(index_put, notes="a repeated index in a replacing write gives each written value the "
-                         "gradient of the position (as PyTorch's index_put)")
+                         "gradient of the position (as PyTorch's index_put)",
+        static={"accumulate": "a flag"})
 def index_put_rule(g, ans, a, index, values, accumulate=False):
     return untouched(g, index, accumulate), None, unbroadcast(getitem(g, index), values)
 
@@ -57,7 +58,8 @@ def addmm(c, a, b, beta=1, alpha=1):
     return product + (c if beta == 1 else c * beta)
 
 
-@defvjp(addmm, broadcast=True)
+@defvjp(addmm, broadcast=True,
+        static=dict.fromkeys(("beta", "alpha"), "a number option (PyTorch takes no gradient for it either)"))
 def addmm_rule(g, ans, c, a, b, beta=1, alpha=1):
     return (g * beta, np.matmul(g, np.swapaxes(b, -1, -2)) * alpha,
             np.matmul(np.swapaxes(a, -1, -2), g) * alpha)
