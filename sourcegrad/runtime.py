@@ -580,9 +580,16 @@ def subscript_adjoint(g, x, index):
     accumulate with ``np.add.at`` so repeated indices add up.
     """
     out = _zeros_for(x)
-    parts = index if type(index) is tuple else (index,)
-    if all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts):
+    if basic_index(index):
         out[index] = g
     else:
         np.add.at(out, index, g)
     return out
+
+
+def basic_index(index) -> bool:
+    """Whether ``index`` is numpy basic indexing (ints, slices, None, Ellipsis): it selects
+    each entry at most once, so ``a[index] += v`` adds ``v`` once per entry."""
+    parts = index if type(index) is tuple else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer))
+               for p in parts)

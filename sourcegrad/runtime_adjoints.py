@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .runtime import _zeros_for, reads_shape_of, unbroadcast
+from .runtime import _zeros_for, basic_index, reads_shape_of, subscript_adjoint, unbroadcast
 
 _ndarray = np.ndarray
 # (a range stands in for a list whose length is all the backward sweep needs: ``witness``)
@@ -86,13 +86,7 @@ def item_adjoint(g, x, index):
                 out[position] = add_adjoints(out[position], value)
             return out
         return sparse_adjoint(x, (index,), (g,))
-    out = _zeros_for(x)
-    parts = index if type(index) is tuple else (index,)
-    if all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts):
-        out[index] = g
-    else:
-        np.add.at(out, index, g)
-    return out
+    return subscript_adjoint(g, x, index)
 
 
 def cleared_adjoint(g, index):
@@ -144,8 +138,7 @@ def add_item_adjoint(d, x, index, g):
     if type(d) is not _ndarray or not d.flags.writeable or d.shape != np.shape(x) or \
             d.dtype != np.result_type(d, g):
         return with_item_adjoint(d, x, index, g)
-    parts = index if type(index) is tuple else (index,)
-    if all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts):
+    if basic_index(index):
         d[index] += g  # (basic indices never repeat an entry)
     else:
         np.add.at(d, index, g)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import gast
 
 from . import walk
-from .callees import FRESH_OR_ITEM, fresh_call, twin
+from .callees import FRESH_OR_ITEM, fresh_call, hashable, twin
 from .core import Free, If, Op, Var
 from .positions import Positions
 
@@ -144,7 +144,7 @@ class Storage:
             for a in op.args:
                 self.hold(op.outs[0], a)
             return
-        if kind == "call" and _hashable(op.prim) and op.prim in FRESH_OR_ITEM:
+        if kind == "call" and hashable(op.prim) and op.prim in FRESH_OR_ITEM:
             self.fresh(op.outs[0], op)
             self.element(op.outs[0], op.args[FRESH_OR_ITEM[op.prim]])
             return
@@ -257,7 +257,7 @@ class Storage:
             if obj[0] == "op":
                 op = obj[1]
                 if op.kind not in _FRESH_KINDS and op.kind not in _CONTAINER_KINDS and \
-                        not (op.kind == "call" and (fresh_call(op) or _hashable(op.prim) and
+                        not (op.kind == "call" and (fresh_call(op) or hashable(op.prim) and
                                                     op.prim in FRESH_OR_ITEM)):
                     return False
             elif obj[0] == "param" and obj[1] not in self.owned_params:
@@ -282,14 +282,6 @@ class Storage:
         for obj in objects:
             found.extend(self.members.get(obj, ()))
         return list(dict.fromkeys(found))
-
-
-def _hashable(obj) -> bool:
-    try:
-        hash(obj)
-    except TypeError:
-        return False
-    return True
 
 
 def write_ops(function) -> list:

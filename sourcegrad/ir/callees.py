@@ -48,6 +48,15 @@ _SHAPE_READS = {np.shape: (0,), np.ndim: (0,), np.size: (0,), len: (0,),
 SHAPE_ATTRIBUTES = frozenset(("shape", "ndim", "size", "dtype"))
 
 
+def hashable(obj) -> bool:
+    """Whether ``obj`` can be looked up in a table (some callables cannot)."""
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True
+
+
 def twin(op):
     """The in-place twin of a pure runtime helper ``op`` calls (``cleared_adjoint`` ->
     ``clear_item``): it computes the same value, reusing the first argument's memory when it

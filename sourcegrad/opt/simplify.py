@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import runtime, runtime_adjoints
 from ..ir import walk
+from ..ir.callees import hashable
 from ..ir.core import Block, Const, If, Op, Var
 from ..rules import lookup
 from ..rules.binding import bind
@@ -272,7 +273,7 @@ def _element(container, index, definitions):
 
 def _helper(op, facts):
     prim, args = op.prim, op.args
-    if not _hashable(prim) or prim not in _KNOWN or op.kwargs:
+    if not hashable(prim) or prim not in _KNOWN or op.kwargs:
         return None
     shapes = facts.shapes(op)
     if prim is runtime.mask_mul and len(args) == 2 and args[1] == Const(True):
@@ -318,14 +319,6 @@ def _become_binop(op, cls) -> None:
     op.binding = bind(rule, 2, ()) if rule is not None else None
 
 
-def _hashable(obj) -> bool:
-    try:
-        hash(obj)
-    except TypeError:
-        return False
-    return True
-
-
 # -- shapes read from the earliest value that has them --------------------------------------------
 
 #: helpers that read one argument only for its shape (the seed also for its dtype, and for
@@ -347,7 +340,7 @@ def _canonical_shapes(function, shapes) -> bool:
         ops = [stmt] if stmt.__class__ is Op else \
             [s for s in walk.statements(Block([stmt], [])) if s.__class__ is Op]
         for op in ops:
-            if op.kind != "call" or op.fn is not None or not _hashable(op.prim):
+            if op.kind != "call" or op.fn is not None or not hashable(op.prim):
                 continue
             index = _SHAPE_ARGUMENT.get(op.prim)
             if index is None or index >= len(op.args) or op.args[index].__class__ is not Var:
@@ -377,9 +370,9 @@ _ALLOCATORS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like
 def _signature(op):
     if not op.pure or op.kind in _NEVER_SHARED or len(op.outs) != 1 or op.method == "copy":
         return None
-    if op.kind == "call" and _hashable(op.prim) and op.prim in _ALLOCATORS:
+    if op.kind == "call" and hashable(op.prim) and op.prim in _ALLOCATORS:
         return None
-    prim = op.prim if _hashable(op.prim) else id(op.prim)
+    prim = op.prim if hashable(op.prim) else id(op.prim)
     # (np.sin(x) written by the user and by a rule are one computation: the callee decides)
     callee = None if op.prim is not None else (op.fn if isinstance(op.fn, str) else id(op.fn))
     return (op.kind, prim, op.method, callee,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 
 from ..tensor.creation import zeros_like
-from ..tensor.grad_mode import no_grad
 from .optimizer import Optimizer, check_positive, step_count
 
 
@@ -33,14 +32,6 @@ class Adam(Optimizer):
                                   "maximize": maximize, "foreach": foreach,
                                   "capturable": capturable, "differentiable": differentiable,
                                   "fused": fused, "decoupled_weight_decay": decoupled})
-
-    def step(self, closure=None):
-        loss = self._closure_loss(closure)
-        with no_grad():
-            for group in self.param_groups:
-                for p in self._params_with_grad(group):
-                    self._update(p, group)
-        return loss
 
     def _update(self, p, group) -> None:
         beta1, beta2 = group["betas"]

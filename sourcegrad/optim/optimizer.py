@@ -74,6 +74,16 @@ class Optimizer:
                     p._grad.zero_()
 
     def step(self, closure=None):
+        """One update of every parameter that has a gradient (``_update``, per algorithm);
+        returns the closure's loss when one is given."""
+        loss = self._closure_loss(closure)
+        with no_grad():
+            for group in self.param_groups:
+                for p in self._params_with_grad(group):
+                    self._update(p, group)
+        return loss
+
+    def _update(self, p, group) -> None:
         raise NotImplementedError
 
     def _closure_loss(self, closure):

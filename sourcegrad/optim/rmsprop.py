@@ -22,14 +22,6 @@ class RMSprop(Optimizer):
                                   "capturable": capturable, "foreach": foreach,
                                   "maximize": maximize, "differentiable": differentiable})
 
-    def step(self, closure=None):
-        loss = self._closure_loss(closure)
-        with no_grad():
-            for group in self.param_groups:
-                for p in self._params_with_grad(group):
-                    self._update(p, group)
-        return loss
-
     def _update(self, p, group) -> None:
         alpha, eps, momentum = group["alpha"], group["eps"], group["momentum"]
         grad = p._grad if not group["maximize"] else -p._grad
