@@ -78,3 +78,18 @@ def test_without_a_forward_rule_reverse_mode_is_used():
     df = sourcegrad.grad(reduces)
     assert df(0.4) == pytest.approx(np.cos(0.4) + 2.0 * np.cos(0.8))
     assert "backward sweep" in sourcegrad.source(df, 0.4)
+
+
+def skips_odd_steps(x, n):
+    t = x
+    for i in range(n):
+        if i % 2:
+            continue
+        t = t - 1.0  # the tangent goes through unchanged: the loop has nothing left to do
+    return t
+
+
+def test_a_loop_left_without_work_compiles():
+    df = sourcegrad.grad(skips_odd_steps, wrt="x")
+    assert df(0.6, 3) == 1.0
+    compile(sourcegrad.source(df, 0.6, 3), "specialization", "exec")

@@ -149,8 +149,8 @@ class Printer:
         return [ast.Assign([targets], value, lineno=0)]
 
     def if_(self, stmt) -> list:
-        then = self.block(stmt.then) + self.copies(stmt.outs, stmt.then.yields)
-        orelse = self.block(stmt.orelse) + self.copies(stmt.outs, stmt.orelse.yields)
+        then = _code(self.block(stmt.then) + self.copies(stmt.outs, stmt.then.yields))
+        orelse = _code(self.block(stmt.orelse) + self.copies(stmt.outs, stmt.orelse.yields))
         if not then:
             if not orelse:
                 return []
@@ -159,7 +159,7 @@ class Printer:
 
     def loop(self, stmt) -> list:
         before = self.copies(stmt.params, stmt.inits)
-        body = self.block(stmt.body) + self.copies(stmt.params, stmt.body.yields)
+        body = _code(self.block(stmt.body) + self.copies(stmt.params, stmt.body.yields))
         if stmt.brk is not None:
             body.append(ast.If(self.expr(stmt.brk), [ast.Break()], []))
         after = self.copies(stmt.outs, stmt.params)
@@ -332,6 +332,17 @@ def constant(value):
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
         return ast.UnaryOp(ast.USub(), ast.Constant(-value))
     return ast.Constant(value)
+
+
+def _code(stmts: list) -> list:
+    """A block's statements, or none when it holds only comments (a Python block needs one
+    statement: the callers print ``pass`` for an empty loop, or drop an empty branch)."""
+    return stmts if any(not _is_comment(s) for s in stmts) else []
+
+
+def _is_comment(stmt) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and \
+        isinstance(stmt.value.func, ast.Name) and stmt.value.func.id == _COMMENT
 
 
 def comment(text: str) -> ast.Expr:

@@ -65,6 +65,8 @@ def _visit(block, live) -> bool:
     for stmt in reversed(block.stmts):
         kind = stmt.__class__
         if kind is Op:
+            if stmt.kind == "comment":
+                continue  # (a comment alone keeps no region)
             if not stmt.pure or stmt.kind == "assert" or any(o in live for o in stmt.outs):
                 for a in stmt.operands():
                     _mark(a, live)
@@ -116,7 +118,7 @@ def _sweep(block, live) -> None:
                     del stmt.outs[k], stmt.then.yields[k], stmt.orelse.yields[k]
             _sweep(stmt.then, live)
             _sweep(stmt.orelse, live)
-            if not stmt.outs and not stmt.then.stmts and not stmt.orelse.stmts:
+            if not stmt.outs and not _code(stmt.then) and not _code(stmt.orelse):
                 continue
         else:
             for k in reversed(range(len(stmt.params))):
@@ -130,6 +132,10 @@ def _sweep(block, live) -> None:
     block.stmts = kept
 
 
+def _code(block) -> bool:
+    return any(s.__class__ is not Op or s.kind != "comment" for s in block.stmts)
+
+
 def _effects(loop) -> bool:
-    return any(s.__class__ is Op and (not s.pure or s.kind == "assert")
+    return any(s.__class__ is Op and s.kind != "comment" and (not s.pure or s.kind == "assert")
                for b in loop.blocks() for s in walk.statements(b))

@@ -25,7 +25,7 @@ import numpy as np
 from .. import runtime, runtime_adjoints
 from ..ir import walk
 from ..ir.callees import hashable
-from ..ir.core import Block, Const, If, Op, Var
+from ..ir.core import UNBOUND, Block, Const, If, Op, Var
 from ..rules import lookup
 from ..rules.binding import bind
 from ..runtime_flow import ShapeStack
@@ -122,6 +122,14 @@ def _block(block, mapping, facts) -> bool:
                 continue
             for b in stmt.blocks():
                 changed |= _block(b, mapping, facts)
+            # an output both sides yield as the same outer value is that value
+            inside = walk.defined_in(stmt.then) | walk.defined_in(stmt.orelse)
+            for k in reversed(range(len(stmt.outs))):
+                a, b = stmt.then.yields[k], stmt.orelse.yields[k]
+                if a == b and a is not UNBOUND and a not in inside:
+                    mapping[stmt.outs[k]] = a
+                    del stmt.outs[k], stmt.then.yields[k], stmt.orelse.yields[k]
+                    changed = True
         else:
             stmt.bounds = [_resolve(a, mapping) for a in stmt.bounds]
             stmt.inits = [_resolve(a, mapping) for a in stmt.inits]
