@@ -141,13 +141,34 @@ def _reaches(holder, x) -> bool:
 
 
 def _loop_holds(source: str, lineno: int | None, name: str) -> bool:
-    """Whether the line is in a ``for`` loop over a list or tuple literal that holds ``name``."""
+    """Whether the line is in a ``for`` loop that walks ``name`` itself (``for v in a``,
+    ``reversed(a)``, ``zip(a, b)``, ``enumerate(a)``) or a list or tuple literal holding it:
+    each iteration reads the array as the writes left it."""
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.For) and isinstance(node.iter, (ast.List, ast.Tuple)) and \
-                lineno is not None and node.lineno <= lineno <= node.end_lineno and \
-                any(isinstance(e, ast.Name) and e.id == name for e in node.iter.elts):
+        if isinstance(node, ast.For) and lineno is not None and \
+                node.lineno <= lineno <= node.end_lineno and _walks(node.iter, name):
             return True
     return False
+
+
+def _walks(iterable, name: str) -> bool:
+    if isinstance(iterable, ast.Name):
+        return iterable.id == name
+    if isinstance(iterable, (ast.List, ast.Tuple)):
+        return any(isinstance(e, ast.Name) and e.id == name for e in iterable.elts)
+    if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and \
+            iterable.func.id in ("reversed", "enumerate", "zip", "list", "tuple"):
+        return any(_walks(a, name) for a in iterable.args)
+    return False
+
+
+def _holds(stmt: ast.stmt, a: str, b: str) -> bool:
+    """Does ``stmt`` bind ``b`` to a container built with ``a`` as an item (``[a] + xs``)?"""
+    return isinstance(stmt, ast.Assign) and \
+        any(isinstance(t, ast.Name) and t.id == b for t in stmt.targets) and \
+        any(isinstance(n, (ast.List, ast.Tuple)) and
+            any(isinstance(e, ast.Name) and e.id == a for e in n.elts)
+            for n in ast.walk(stmt.value))
 
 
 def _binds(stmt: ast.stmt, a: str, b: str, text: str) -> bool:
@@ -166,7 +187,8 @@ def _alias_before(source: str, lineno: int | None, a: str, b: str) -> bool:
     made in the same loop as the write."""
     tree = ast.parse(source)
     loops = [n for n in ast.walk(tree) if isinstance(n, (ast.For, ast.While))]
-    aliases = [n for n in ast.walk(tree) if isinstance(n, ast.stmt) and _binds(n, a, b, source)]
+    aliases = [n for n in ast.walk(tree) if isinstance(n, ast.stmt) and
+               (_binds(n, a, b, source) or _holds(n, a, b))]
     rebinds = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Assign)
                and any(isinstance(t, ast.Name) and t.id in (a, b) for t in n.targets)
                and not _binds(n, a, b, source)]
