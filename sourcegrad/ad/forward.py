@@ -74,7 +74,8 @@ class Tangents:
             return []
         if any(role == "refuse" for _, role, _ in roles) or not diagonal(op):
             raise Unsupported(op)
-        b = Builder(origin=op.origin)  # (printed under the user's line, after the value)
+        # (printed under the user's line, after the value)
+        b = Builder(origin=op.origin.as_role("tangent") if op.origin else None)
         inlined: dict = {}  # tangent -> the rule's results for it (x * x: one template)
         parts = []
         for inp in op.binding.inputs():

@@ -144,7 +144,8 @@ class Origin:
 
     info: Any
     node: Any
-    role: str = ""  # "grad": an adjoint statement, commented ``# grad of: <line>``
+    role: str = ""  # "grad": an adjoint statement, commented ``# grad of: <line>``; "tangent":
+    # forward mode's derivative of the line, printed with the line's own statements
     at: Any = None  # the expression within the statement, for errors that point at it
 
     @property
@@ -153,6 +154,11 @@ class Origin:
 
     def as_role(self, role: str) -> Origin:
         return Origin(self.info, self.node, role, self.at)
+
+    @property
+    def heading(self) -> str:
+        """The role as far as comments go: a tangent shares its line's comment."""
+        return "" if self.role == "tangent" else self.role
 
     def location(self):
         return self.info.locate(self.at if self.at is not None else self.node)

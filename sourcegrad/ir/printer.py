@@ -100,7 +100,7 @@ class Printer:
             origin = stmt.origin
             if self.comments and origin is not None and (last is None or
                                                          origin.line != last.line or
-                                                         origin.role != last.role):
+                                                         origin.heading != last.heading):
                 line = origin.line
                 if line:
                     out.append(comment(("grad of: " if origin.role == "grad" else "") + line))
@@ -300,7 +300,7 @@ def _same_line(a, b) -> bool:
     oa, ob = a.origin, b.origin
     if oa is None or ob is None:
         return oa is ob
-    return oa.role == ob.role and (oa.node is ob.node or oa.line == ob.line)
+    return oa.heading == ob.heading and (oa.node is ob.node or oa.line == ob.line)
 
 
 def _inlinable(op, counts) -> bool:

@@ -79,7 +79,9 @@ class _Facts:
         self.pending: list = []  # operations a rewrite puts before the one it rewrites
 
     def backward(self, op) -> bool:
-        return op.origin is not None and op.origin.role == "grad"
+        """Whether ``op`` computes a derivative (an adjoint or a tangent), where rewrites that
+        only change rounding are fine; the user's own values are computed as written."""
+        return op.origin is not None and op.origin.role in ("grad", "tangent")
 
     def shapes(self, op):
         return self.shape_facts
@@ -228,10 +230,54 @@ def _arithmetic(op, facts):
             return a
         if x == 0 and b in plain:
             return b
+        if facts.backward(op):
+            _factor(op, facts)
     elif cls in (gast.Sub, gast.Div, gast.Pow):
         if y == (0 if cls is gast.Sub else 1) and a in plain:
             return a
     return None
+
+
+def _factor(op, facts) -> None:
+    """``t * a + t * b`` is ``t * (a + b)``: one product fewer, one temporary fewer (derivative
+    code only: the rounding may differ by an ulp). The products are looked through as chains
+    (``t * u * v``), each used only here."""
+    left, right = _factors(op.args[0], facts), _factors(op.args[1], facts)
+    if len(left) < 2 and len(right) < 2:
+        return
+    common = next((f for f in left if f.__class__ is Var and f in right), None)
+    if common is None:
+        return
+    rest = []
+    for factors in (left, right):
+        factors = list(factors)
+        factors.remove(common)
+        rest.append(_product(factors, op, facts))
+    total = Op([Var("sum")], "binop", gast.Add, rest, binding=op.binding, origin=op.origin)
+    facts.pending.append(total)
+    _become_binop(op, gast.Mult)
+    op.args = [common, total.outs[0]]
+
+
+def _factors(atom, facts) -> list:
+    """The factors of a product used once (``t * u * v``: [t, u, v]); [atom] otherwise."""
+    op = facts.definitions.get(atom)
+    if op is None or op.kind != "binop" or op.prim is not gast.Mult or \
+            facts.counts.get(atom) != 1 or not facts.backward(op):
+        return [atom]
+    return _factors(op.args[0], facts) + _factors(op.args[1], facts)
+
+
+def _product(factors, op, facts):
+    if not factors:
+        return Const(1.0)
+    value = factors[0]
+    for f in factors[1:]:
+        product = Op([Var("mul")], "binop", gast.Mult, [value, f],
+                     binding=bind(lookup(gast.Mult), 2, ()), origin=op.origin)
+        facts.pending.append(product)
+        value = product.outs[0]
+    return value
 
 
 def _unexpand(op, facts) -> None:

@@ -40,7 +40,7 @@ def bind_grad_scalar_loop(check_numeric, seed, as_gradient):
             x_1 = x_stack.pop()
             sin = sin_stack.pop()
             # grad of: x = np.sin(x) * x + 0.5 * x
-            dx = dx * 0.5 + dx * sin + dx * x_1 * np.cos(x_1)
+            dx = dx * (0.5 + sin + x_1 * np.cos(x_1))
         return as_gradient(dx, x)
 
     return (grad_scalar_loop,)
