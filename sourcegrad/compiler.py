@@ -301,8 +301,9 @@ def _dispatcher(program, fn, name, label) -> Unit:
     function, kinds = program.main
     refs = [r for u in program.units for r in u.refs.values()]
 
-    def load(text, module_label, function_name, factory, helpers):
-        return load_function(text, module_label, function_name, factory, helpers, context)
+    def load(text, module_label, function_name, factory, helpers, siblings=()):
+        return load_function(text, module_label, function_name, factory, helpers, context,
+                             siblings)
 
     numbers = set(program.options.wrt)
     specializations = Specializations(function, kinds, numbers, context, refs, load, label,

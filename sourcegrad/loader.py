@@ -90,16 +90,24 @@ class UserContext:
         self.__closure__ = fn.__closure__
 
 
-def load_function(text: str, label: str, name: str, factory: str, helpers: dict, user_fn):
+def load_function(text: str, label: str, name: str, factory: str, helpers: dict, user_fn,
+                  siblings: tuple = ()):
     """Compile ``text`` (one factory ``factory`` holding function ``name``) and return the
     function, bound to ``helpers`` and to the user function's globals and closure cells
-    (``user_fn``: the function or its ``UserContext``)."""
+    (``user_fn``: the function or its ``UserContext``). ``siblings`` are functions of the same
+    factory that ``name`` calls: they are bound first, from the same compiled text."""
     filename = register_source(text, label)
     module_code = compile(text, filename, "exec")
     factories = {c.co_name: c for c in module_code.co_consts if isinstance(c, types.CodeType)}
     inner = {c.co_name: c for c in factories[factory].co_consts
              if isinstance(c, types.CodeType)}
-    code = inner[name]
+    helpers = dict(helpers)
+    for sibling in siblings:
+        helpers[sibling] = _bind(inner[sibling], sibling, helpers, user_fn)
+    return _bind(inner[name], name, helpers, user_fn)
+
+
+def _bind(code, name: str, helpers: dict, user_fn):
     closure = dict(zip(user_fn.__code__.co_freevars, user_fn.__closure__ or ()))
     cells = []
     for var in code.co_freevars:

@@ -58,8 +58,8 @@ def test_source_is_the_code_that_runs(case):
     # it is bound to comes from the compiler.
     for name, cell in zip(specialized.__code__.co_freevars, specialized.__closure__ or ()):
         value = cell.cell_contents
-        if getattr(value, "__sourcegrad_generated__", False):  # its float variant
-            assert value.__code__.co_filename == df.__code__.co_filename, name
+        if getattr(value, "__sourcegrad_generated__", False):  # its Python-floats version
+            assert value.__code__.co_filename == specialized.__code__.co_filename, name
             continue
         module = getattr(value, "__module__", "") or getattr(value, "__name__", "")
         assert module.startswith(("sourcegrad.runtime", "numpy", "math")), (name, module)

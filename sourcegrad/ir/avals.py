@@ -8,7 +8,8 @@ axes, which products are of which rank, and what is a Python float. A new batch 
 the specialization; a new rank or dtype makes another.
 
 ``AVal(kind, dtype, ones)``: ``kind`` is "float", "int" (Python numbers), "scalar" (a numpy
-scalar), "array", "none", or "unknown"; ``ones`` is, for an array, one entry per axis: True
+scalar), "number" (one of those two, of ``dtype``: a loop's value that starts as the Python
+argument and becomes a numpy result), "array", "none", or "unknown"; ``ones`` is, for an array, one entry per axis: True
 (length 1), False (any other length), None (not known) -- or None when the rank is unknown.
 ``big`` says an array surely holds at least ``BIG`` numbers: there, writing a dying temporary
 over (``a *= b``) beats a new array; below, a new array is cheaper (numpy's in-place call
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 _ndarray = np.ndarray
+_NUMBERS = ("float", "int", "scalar", "number")
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class AVal:
 
     @property
     def rank(self) -> int | None:
-        if self.kind in ("float", "int", "scalar"):
+        if self.kind in _NUMBERS:
             return 0
         return None if self.ones is None else len(self.ones)
 
@@ -43,7 +45,7 @@ class AVal:
 
     def shape_known(self) -> bool:
         """Rank and every axis's length-1-ness known (all broadcasting decisions are)."""
-        if self.kind in ("float", "int", "scalar"):
+        if self.kind in _NUMBERS:
             return True
         return self.kind == "array" and self.ones is not None and None not in self.ones
 

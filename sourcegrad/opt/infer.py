@@ -17,6 +17,7 @@ import gast
 import numpy as np
 
 from .. import runtime, runtime_adjoints
+from ..ir import walk
 from ..ir.avals import FLOAT, INT, UNKNOWN, AVal, broadcast, broadcast_ones
 from ..ir.callees import elementwise
 from ..ir.core import Const, If, Op, Var
@@ -38,14 +39,24 @@ _LIKE_FIRST = {runtime_adjoints.cleared_adjoint, runtime_adjoints.clear_item}
 def infer(function, params: dict) -> dict:
     """Var -> AVal for every value, given ``params`` (parameter Var -> AVal)."""
     avals = dict(params)
-    # (a value popped from a stack is the forward value it restores)
-    restores = dict(function.share)
+    facts = _Facts(function)
     for _ in range(10):  # loops: iterate to a fixpoint (values only lose precision)
         before = dict(avals)
-        _block(function.body, avals, restores)
+        _block(function.body, avals, facts)
         if avals == before:
             break
     return avals
+
+
+class _Facts:
+    """What the interpretation reads besides abstract values: which forward value a value
+    popped from a stack restores, and each value's definition (an index is read by its
+    structure: ``x[:, None]``)."""
+
+    def __init__(self, function):
+        self.restores = dict(function.share)
+        self.definitions = {s.outs[0]: s for s in walk.statements(function.body)
+                            if s.__class__ is Op and len(s.outs) == 1}
 
 
 def aval_of(atom, avals) -> AVal:
@@ -68,6 +79,9 @@ def aval_of(atom, avals) -> AVal:
 def join(a: AVal, b: AVal) -> AVal:
     if a == b:
         return a if a.big == b.big else replace(a, big=False)
+    if a.rank == 0 and b.rank == 0 and a.kind != b.kind and a.dtype == b.dtype and \
+            "array" not in (a.kind, b.kind):
+        return AVal("number", a.dtype)  # (a Python float or a numpy float64)
     if a.kind != b.kind or a.dtype != b.dtype:
         return UNKNOWN
     if a.ones is None or b.ones is None or len(a.ones) != len(b.ones):
@@ -75,19 +89,20 @@ def join(a: AVal, b: AVal) -> AVal:
     return AVal(a.kind, a.dtype, tuple(x if x == y else None for x, y in zip(a.ones, b.ones)))
 
 
-def _block(block, avals, restores) -> None:
+def _block(block, avals, facts) -> None:
     for stmt in block.stmts:
         kind = stmt.__class__
         if kind is Op:
             if len(stmt.outs) == 1:
-                avals[stmt.outs[0]] = _op(stmt, avals)
+                avals[stmt.outs[0]] = _op(stmt, avals, facts.definitions)
             else:
                 for out in stmt.outs:
-                    avals[out] = avals.get(restores[out], UNKNOWN) if out in restores \
+                    avals[out] = avals.get(facts.restores[out], UNKNOWN) \
+                        if out in facts.restores \
                         else UNKNOWN
         elif kind is If:
-            _block(stmt.then, avals, restores)
-            _block(stmt.orelse, avals, restores)
+            _block(stmt.then, avals, facts)
+            _block(stmt.orelse, avals, facts)
             for out, a, b in zip(stmt.outs, stmt.then.yields, stmt.orelse.yields):
                 sides = [aval_of(x, avals) for x in (a, b) if x.__class__ is not type(None)]
                 avals[out] = join(*sides) if len(sides) == 2 else sides[0]
@@ -98,14 +113,17 @@ def _block(block, avals, restores) -> None:
                 start = aval_of(init, avals)
                 avals[p] = join(start, avals[p]) if p in avals else start
             for b in stmt.blocks():
-                _block(b, avals, restores)
+                _block(b, avals, facts)
             for p, y, out in zip(stmt.params, stmt.body.yields, stmt.outs):
                 avals[p] = join(avals[p], aval_of(y, avals))
                 avals[out] = avals[p]
 
 
-def _dtype(av: AVal):
-    """A stand-in numpy's promotion understands: a dtype, or a weak Python scalar (NEP 50)."""
+def _dtype(av: AVal, weak: bool = False):
+    """A stand-in numpy's promotion understands: a dtype, or a weak Python scalar (NEP 50).
+    A "number" is taken as the Python number (``weak``) or as the numpy scalar."""
+    if av.kind == "number" and weak and av.dtype is not None:
+        return {"f": 1.0, "i": 1, "b": True}.get(av.dtype.kind, av.dtype)
     if av.kind == "float":
         return 1.0
     if av.kind == "int":
@@ -116,7 +134,13 @@ def _dtype(av: AVal):
 
 
 def _promote(*avs):
-    parts = [_dtype(a) for a in avs]
+    """The result dtype, or None when unknown -- also when it depends on whether a "number"
+    is a Python number (weak) or a numpy scalar (strong): float32 with either."""
+    answers = {_result_type([_dtype(a, weak) for a in avs]) for weak in (False, True)}
+    return answers.pop() if len(answers) == 1 else None
+
+
+def _result_type(parts):
     if any(p is None for p in parts):
         return None
     try:
@@ -125,8 +149,8 @@ def _promote(*avs):
         return None
 
 
-def _op(op, avals) -> AVal:
-    result = _value(op, avals)
+def _op(op, avals, definitions) -> AVal:
+    result = _value(op, avals, definitions)
     if result.kind == "array":
         # an elementwise result is at least as large as each operand; a helper that gives
         # a value another's shape is as large as that one
@@ -153,7 +177,7 @@ def _size_sources(op) -> list:
     return []
 
 
-def _value(op, avals) -> AVal:
+def _value(op, avals, definitions) -> AVal:
     kind, args = op.kind, [aval_of(a, avals) for a in op.args]
     if kind in ("binop", "augop") and len(args) == 2:
         return _binary(op.prim, args[0], args[1])
@@ -175,10 +199,33 @@ def _value(op, avals) -> AVal:
     if kind == "call" and op.method == ".T" and args[0].kind == "array" and args[0].ones:
         return AVal("array", args[0].dtype, tuple(reversed(args[0].ones)))
     if kind == "getitem":
-        return _item(args[0], args[1])
+        return _item(args[0], args[1]) if args[1].known else \
+            _basic_item(args[0], op.args[1], definitions)
     if kind == "setitem" and args[0].kind == "array":
         return args[0]  # (writing items changes no shape or dtype)
     return UNKNOWN
+
+
+def _basic_item(a: AVal, index, definitions) -> AVal:
+    """``a[:, None]``, ``a[None]``, ``a[:]``: whole axes and new ones (other parts unknown)."""
+    if a.kind != "array" or a.ones is None or a.dtype is None:
+        return UNKNOWN
+    op = definitions.get(index)
+    parts = op.args if op is not None and op.kind == "tuple" else [index]
+    ones, axis = [], 0
+    for part in parts:
+        if part.__class__ is Const and part.value is None:
+            ones.append(True)
+            continue
+        whole = definitions.get(part)
+        if whole is None or whole.kind != "slice" or \
+                any(not (x.__class__ is Const and x.value is None) for x in whole.args):
+            return UNKNOWN
+        if axis >= len(a.ones):
+            return UNKNOWN
+        ones.append(a.ones[axis])
+        axis += 1
+    return AVal("array", a.dtype, tuple(ones) + a.ones[axis:])
 
 
 def _item(a: AVal, index: AVal) -> AVal:
@@ -212,6 +259,9 @@ def _binary(cls, a: AVal, b: AVal) -> AVal:
         return UNKNOWN
     if cls is gast.Div and dtype.kind in "iub":
         dtype = np.dtype(np.float64)
+    if shape.kind == "scalar" and "scalar" not in (a.kind, b.kind) and \
+            "number" in (a.kind, b.kind):
+        return AVal("number", dtype)  # (a Python number with a Python number stays one)
     return AVal(shape.kind, dtype, shape.ones)
 
 
@@ -246,6 +296,9 @@ def _call(prim, args, op) -> AVal:
         if prim in _SHAPE_OF_SECOND and len(args) >= 2:
             return _with_shape(args[1], args[0].dtype if args[0].kind != "float" else
                                np.dtype(np.float64), args[0])
+        if prim is runtime_adjoints.add_adjoints and len(args) == 2 and \
+                all(a.rank is not None for a in args):
+            return _binary(gast.Add, *args)  # (two numbers or arrays: a + b)
         if prim is runtime.seed and args and args[0].rank == 0:
             return FLOAT  # (runtime.seed: 1.0 for any one-number output)
         if prim in _LIKE_FIRST and args and args[0].kind == "array":

@@ -210,9 +210,9 @@ def _arithmetic(op, facts):
     plain = facts.plain(op)
     if cls is gast.Mult:
         if y == 1 and a in plain:  # (1.0 * mask of booleans is not the mask)
-            return a
+            return _named_like(a, op)
         if x == 1 and b in plain:
-            return b
+            return _named_like(b, op)
         if x == -1 and b in plain or y == -1 and a in plain:  # (a sign flip is exact)
             op.kind, op.prim, op.args = "unary", gast.USub, [b if x == -1 else a]
             _Facts.rewrites += 1
@@ -236,6 +236,16 @@ def _arithmetic(op, facts):
         if y == (0 if cls is gast.Sub else 1) and a in plain:
             return a
     return None
+
+
+def _named_like(value, op):
+    """``value``, taking the adjoint's name of the product it replaces (``dr``, not
+    ``power_slope``) when its own is a helper's."""
+    hint = op.outs[0].hint
+    if value.__class__ is Var and not value.user and hint.startswith("d") and \
+            not value.hint.startswith("d"):
+        value.hint = hint
+    return value
 
 
 def _factor(op, facts) -> None:

@@ -14,8 +14,9 @@ from __future__ import annotations
 import gast
 import numpy as np
 
-from .. import runtime
+from .. import runtime, runtime_adjoints
 from ..ir import walk
+from ..ir.alias import Storage
 from ..ir.build import Builder
 from ..ir.callees import fresh_call
 from ..ir.core import Const, Op, Var
@@ -31,6 +32,15 @@ class _Context:
         self.definitions = {s.outs[0]: s for s in walk.statements(function.body)
                             if s.__class__ is Op and len(s.outs) == 1}
         self.mapping: dict = {}  # values that became another atom
+        self.gradients = [s for s in walk.statements(function.body) if s.__class__ is Op and
+                          s.kind == "call" and s.prim is runtime.as_gradient]
+        self.function = function
+        self._storage = None
+
+    def storage(self):
+        if self._storage is None:
+            self._storage = Storage(self.function)
+        return self._storage
 
 
 def specialize(function, params: dict) -> None:
@@ -73,15 +83,15 @@ def _rewrite(op, ctx):
 
 def _check_numeric(op, avals_, ctx):
     a = avals_[1]
-    if a.kind in ("float", "int") or (a.kind in ("array", "scalar") and a.dtype is not None
-                                      and a.dtype.kind in "fiu"):
+    if a.kind in ("float", "int") or (a.kind in ("array", "scalar", "number") and
+                                      a.dtype is not None and a.dtype.kind in "fiu"):
         return []
     return None
 
 
 def _check_real(op, avals_, ctx):
     a = avals_[1]
-    if a.kind in ("float", "int", "none", "bool") or (a.kind in ("array", "scalar") and
+    if a.kind in ("float", "int", "none", "bool") or (a.kind in ("array", "scalar", "number") and
                                                      a.dtype is not None and
                                                      a.dtype.kind != "c"):
         return []
@@ -90,7 +100,7 @@ def _check_real(op, avals_, ctx):
 
 def _shared_update(op, avals_, ctx):
     # a number is rebound by x += ..., never changed where another name sees it
-    return [] if avals_[0].kind in ("float", "int", "scalar") else None
+    return [] if avals_[0].kind in ("float", "int", "scalar", "number") else None
 
 
 def _seed(op, avals_, ctx):
@@ -152,11 +162,9 @@ def _matmul(op, avals_, ctx, lhs):
         value = builder.binop(gast.MatMult, g, _transposed(builder, b), "matmul") if lhs else \
             builder.binop(gast.MatMult, _transposed(builder, a), g, "matmul")
     elif ra == 2 and rb == 1 and ag.rank == 1:
-        value = builder.call(np.outer, [g, b], hint="outer") if lhs else \
-            builder.binop(gast.MatMult, g, a, "matmul")
+        value = _outer(builder, g, b) if lhs else builder.binop(gast.MatMult, g, a, "matmul")
     elif ra == 1 and rb == 2 and ag.rank == 1:
-        value = builder.binop(gast.MatMult, b, g, "matmul") if lhs else \
-            builder.call(np.outer, [a, g], hint="outer")
+        value = builder.binop(gast.MatMult, b, g, "matmul") if lhs else _outer(builder, a, g)
     elif ra == 1 and rb == 1 and ag.rank == 0:
         value = builder.binop(gast.Mult, g, b if lhs else a, "mul")
     else:
@@ -164,6 +172,15 @@ def _matmul(op, avals_, ctx, lhs):
     stmts = builder.block.stmts
     stmts[-1] = _rename(stmts[-1], op.outs[0])
     return stmts
+
+
+def _outer(builder, u, v):
+    """``u[:, None] * v``: the outer product of two vectors (np.outer costs a function call
+    and two ravels more)."""
+    whole = builder.op("slice", None, [Const(None), Const(None), Const(None)], hint="all")
+    index = builder.op("tuple", None, [whole, Const(None)], hint="index")
+    column = builder.op("getitem", None, [u, index], hint="column")
+    return builder.binop(gast.Mult, column, v, "outer")
 
 
 def _transposed(builder, value):
@@ -175,8 +192,8 @@ def _transposed(builder, value):
 def _as_gradient(op, avals_, ctx):
     ad, ax = avals_
     d, x = op.args
-    if d.__class__ is not Var or ctx.counts.get(d, 0) != 1:
-        return None  # (returned twice, one array would be two gradients)
+    if d.__class__ is not Var or _shares_with_another_gradient(op, ctx):
+        return None  # (returned twice, or a view of another: one array, two gradients)
     want = _float_like(ax)
     if want != ax:
         # (an integer argument: the simplifier may still drop `1.0 *` from the adjoint,
@@ -189,6 +206,17 @@ def _as_gradient(op, avals_, ctx):
     return None
 
 
+def _shares_with_another_gradient(op, ctx) -> bool:
+    """Whether the adjoint ``as_gradient(d, x)`` returns may be (part of) the memory of
+    another gradient the function returns."""
+    d = op.args[0]
+    others = [g.args[0] for g in ctx.gradients if g is not op]
+    if d in others:
+        return True
+    sharing = set(ctx.storage().sharing(d))
+    return any(o in sharing for o in others)
+
+
 def _made_fresh(op) -> bool:
     if op is None:
         return False
@@ -197,7 +225,18 @@ def _made_fresh(op) -> bool:
     return op.kind == "call" and fresh_call(op)
 
 
+def _add_adjoints(op, avals_, ctx):
+    """``add_adjoints(a, b)`` of two numbers or arrays (neither None nor a container) is
+    ``a + b``."""
+    if any(a.rank is None for a in avals_):
+        return None
+    b = Builder(origin=op.origin)
+    b.binop(gast.Add, op.args[0], op.args[1], "add")
+    return [_rename(b.block.stmts[-1], op.outs[0])]
+
+
 _HANDLERS = {
+    runtime_adjoints.add_adjoints: _add_adjoints,
     runtime.check_numeric: _check_numeric,
     runtime.check_real: _check_real,
     runtime.seed: _seed,

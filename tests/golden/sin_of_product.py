@@ -27,9 +27,9 @@ def bind_grad_sin_of_product(check_numeric, check_real, unbroadcast, as_gradient
         z = x * y
         # backward sweep
         # grad of: return np.sum(np.sin(z))
-        cos = np.cos(z)
+        dz = np.cos(z)
         # grad of: z = x * y
-        dx = unbroadcast(cos * y, x)
+        dx = unbroadcast(dz * y, x)
         return as_gradient(dx, x)
 
     return (grad_sin_of_product,)
