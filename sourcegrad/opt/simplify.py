@@ -10,25 +10,23 @@ Every rewrite here holds for every program it matches; none is about one benchma
   ``fpow(x, 1)`` is ``x``);
 * shape facts (``shapes.py``): ``unbroadcast(g, x)`` is ``g`` where ``g`` provably has ``x``'s
   shape; the scalar check of a full reduction goes; ``expand_to(c, y)`` of a number stays a
-  number while only scalars and values of ``y``'s shape meet it; a helper that reads only a
-  shape reads it from the earliest value that has it (so nothing is computed only for a shape);
-* an operation computed twice on the same operands is computed once (pure operations only,
-  within the blocks the first one dominates).
+  number while only scalars and values of ``y``'s shape meet it;
+* in each round, ``cse.py``: a helper that reads only a shape reads it from the earliest value
+  that has it, and an operation computed twice on the same operands is computed once.
 """
 from __future__ import annotations
 
 import operator
 
 import gast
-import numpy as np
 
-from .. import runtime, runtime_adjoints
+from .. import runtime
 from ..ir import walk
 from ..ir.callees import hashable
-from ..ir.core import UNBOUND, Block, Const, If, Op, Var
+from ..ir.core import UNBOUND, Const, If, Op, Var
 from ..rules import lookup
 from ..rules.binding import bind
-from ..runtime_flow import ShapeStack
+from .cse import canonical_shapes, cse
 from .dce import eliminate_dead_code
 from .floats import float_values, numeric_values
 from .shapes import ShapeFacts
@@ -53,9 +51,9 @@ def simplify(function, numbers=(), rounds: int = 8) -> None:
         changed = _block(function.body, mapping, facts)
         changed |= _Facts.rewrites != before
         walk.substitute(function.body, mapping)
-        changed |= _canonical_shapes(function, facts.shape_facts)
+        changed |= canonical_shapes(function, facts.shape_facts)
         replaced: dict = {}
-        changed |= _cse(function.body, {}, replaced) > 0
+        changed |= cse(function.body, {}, replaced) > 0
         # (a value a stack restores still names the forward value it stands for)
         function.share = [(_resolve(_resolve(a, mapping), replaced),
                            _resolve(_resolve(b, mapping), replaced)) for a, b in function.share]
@@ -381,100 +379,3 @@ def _become_binop(op, cls) -> None:
     rule = lookup(cls)
     op.kind, op.prim, op.method, op.fn = "binop", cls, None, None
     op.binding = bind(rule, 2, ()) if rule is not None else None
-
-
-# -- shapes read from the earliest value that has them --------------------------------------------
-
-#: helpers that read one argument only for its shape (the seed also for its dtype, and for
-#: complex values: none can reach it, because every array argument that meets a differentiated
-#: value is checked to be real when the gradient starts)
-_SHAPE_ARGUMENT = {runtime.unbroadcast: 1, runtime.expand_to: 1, runtime.reduced_count: 0,
-                   runtime.seed: 0}
-
-
-def _canonical_shapes(function, shapes) -> bool:
-    """Where a helper reads only an argument's shape (``unbroadcast(g, x)``), read it from the
-    earliest value with that shape -- a parameter, or a top-level value computed before -- so
-    no value is computed, or kept alive, only for its shape."""
-    earliest: dict = {}
-    for p in function.params:
-        earliest.setdefault(shapes.key(p), (-1, p))
-    changed = False
-    for position, stmt in enumerate(function.body.stmts):
-        ops = [stmt] if stmt.__class__ is Op else \
-            [s for s in walk.statements(Block([stmt], [])) if s.__class__ is Op]
-        for op in ops:
-            if op.kind != "call" or op.fn is not None or not hashable(op.prim):
-                continue
-            index = _SHAPE_ARGUMENT.get(op.prim)
-            if index is None or index >= len(op.args) or op.args[index].__class__ is not Var:
-                continue
-            best = earliest.get(shapes.key(op.args[index]))
-            if best is not None and best[1] is not op.args[index] and best[0] < position:
-                op.args[index] = best[1]
-                changed = True
-        if stmt.__class__ is Op:
-            for out in stmt.outs:
-                earliest.setdefault(shapes.key(out), (position, out))
-    return changed
-
-
-# -- common subexpressions -------------------------------------------------------------------------
-
-_NEVER_SHARED = frozenset(("user", "opaque", "assert", "comment", "setitem", "augop", "append",
-                           "extend", "pop", "list", "dict"))
-
-
-#: calls that make a new object to be written into: two of them are never one
-_ALLOCATORS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,
-               np.full_like, np.array, np.copy, ShapeStack, runtime.with_item,
-               runtime_adjoints.zero_adjoint, runtime_adjoints.cleared_adjoint, list, dict}
-
-
-def _signature(op):
-    if not op.pure or op.kind in _NEVER_SHARED or len(op.outs) != 1 or op.method == "copy":
-        return None
-    if op.kind == "call" and hashable(op.prim) and op.prim in _ALLOCATORS:
-        return None
-    prim = op.prim if hashable(op.prim) else id(op.prim)
-    # (np.sin(x) written by the user and by a rule are one computation: the callee decides)
-    callee = None if op.prim is not None else (op.fn if isinstance(op.fn, str) else id(op.fn))
-    return (op.kind, prim, op.method, callee,
-            tuple(_key(a) for a in op.args), tuple((k, _key(a)) for k, a in op.kwargs))
-
-
-def _key(atom):
-    if atom.__class__ is Var:
-        return ("var", atom.id)
-    if atom.__class__ is Const:
-        return ("const", type(atom.value), repr(atom.value))
-    return ("atom", repr(atom), id(getattr(atom, "obj", None)))
-
-
-def _cse(block, seen: dict, replaced: dict) -> int:
-    """Replace each pure operation that repeats one in scope by the earlier value (recorded
-    in ``replaced``); returns how many were replaced."""
-    count = 0
-    mapping: dict = {}
-    kept = []
-    for stmt in block.stmts:
-        if mapping:
-            walk.substitute(Block([stmt], []), mapping)
-        if stmt.__class__ is Op:
-            sig = _signature(stmt)
-            if sig is not None:
-                earlier = seen.get(sig)
-                if earlier is not None:
-                    mapping[stmt.outs[0]] = earlier
-                    replaced[stmt.outs[0]] = earlier
-                    count += 1
-                    continue
-                seen[sig] = stmt.outs[0]
-        else:
-            for inner in stmt.blocks():
-                count += _cse(inner, dict(seen), replaced)
-        kept.append(stmt)
-    block.stmts = kept
-    if mapping:
-        walk.substitute(block, mapping)
-    return count
