@@ -6,10 +6,11 @@
 from . import extend, testing
 from .api import clear_cache, grad, source, value_and_grad
 from .errors import TransformError
+from .markers import stop_gradient
 from .tensor import *
 from .tensor import __all__ as _tensor_all
 
 __version__ = "0.1.0"
 __all__ = ["TransformError", "clear_cache", "extend", "grad", "source", "testing",
-           "value_and_grad"]
+           "stop_gradient", "value_and_grad"]
 __all__ += list(_tensor_all)

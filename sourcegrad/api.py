@@ -14,13 +14,15 @@ _cache: weakref.WeakKeyDictionary[object, dict] = weakref.WeakKeyDictionary()
 _lock = threading.RLock()
 
 
-def grad(f=None, wrt=0, *, optimize=True, verbose=False):
+def grad(f=None, wrt=0, *, has_aux=False, optimize=True, verbose=False):
     """Return a function that computes the gradient of ``f``'s scalar result.
 
     The gradient function has ``f``'s signature (defaults included). ``wrt`` picks the
     arguments: an int position, a parameter name, or a tuple of those (then a tuple of
     gradients is returned). Each gradient has the shape and float dtype of its argument; a
     Python number gives a float. Use as ``grad(f)``, ``@grad`` or ``@grad(wrt=("W", "b"))``.
+    With ``has_aux=True``, ``f`` returns a pair ``(value, aux)``: only ``value`` is
+    differentiated, and the gradient function returns ``(gradient, aux)``.
 
     >>> import numpy as np, sourcegrad
     >>> def f(x):
@@ -30,15 +32,20 @@ def grad(f=None, wrt=0, *, optimize=True, verbose=False):
     1.381773
     """
     if f is None:
-        return functools.partial(grad, wrt=wrt, optimize=optimize, verbose=verbose)
-    return _build(f, wrt, with_value=False, optimize=optimize, verbose=verbose)
+        return functools.partial(grad, wrt=wrt, has_aux=has_aux, optimize=optimize,
+                                 verbose=verbose)
+    return _build(f, wrt, with_value=False, has_aux=has_aux, optimize=optimize,
+                  verbose=verbose)
 
 
-def value_and_grad(f=None, wrt=0, *, optimize=True, verbose=False):
-    """Like :func:`grad`, but the function returns ``(f(*args), gradient)`` from one sweep."""
+def value_and_grad(f=None, wrt=0, *, has_aux=False, optimize=True, verbose=False):
+    """Like :func:`grad`, but the function returns ``(f(*args), gradient)`` from one sweep;
+    with ``has_aux=True``, ``((value, aux), gradient)``."""
     if f is None:
-        return functools.partial(value_and_grad, wrt=wrt, optimize=optimize, verbose=verbose)
-    return _build(f, wrt, with_value=True, optimize=optimize, verbose=verbose)
+        return functools.partial(value_and_grad, wrt=wrt, has_aux=has_aux, optimize=optimize,
+                                 verbose=verbose)
+    return _build(f, wrt, with_value=True, has_aux=has_aux, optimize=optimize,
+                  verbose=verbose)
 
 
 def source(df, *args, **kwargs) -> str:
@@ -71,14 +78,14 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def _build(f, wrt, *, with_value, optimize, verbose):
+def _build(f, wrt, *, with_value, optimize, verbose, has_aux=False):
     if isinstance(f, functools.partial):
         return _build_partial(f, wrt, with_value=with_value, optimize=optimize,
-                              verbose=verbose)
+                              verbose=verbose, has_aux=has_aux)
     if not inspect.isfunction(f):
         parse_function(f)  # raises the located "no Python source" TransformError
     names, single = resolve_wrt(f, wrt)
-    options = Options(names, single, with_value, optimize, verbose)
+    options = Options(names, single, with_value, optimize, verbose, has_aux)
     key = (getattr(f, "__code__", None), options)
     try:
         per_fn = _cache.get(f)
@@ -93,7 +100,7 @@ def _build(f, wrt, *, with_value, optimize, verbose):
         if per_fn is not None and key in per_fn and not verbose and _fresh(per_fn[key]):
             return per_fn[key]
         compiled = compile_gradient(f, options)
-        df = _guarded(compiled, f, wrt, with_value, optimize)
+        df = _guarded(compiled, f, wrt, with_value, optimize, has_aux)
         df.__sourcegrad_source__ = compiled.source
         df.__sourcegrad_of__ = weakref.ref(f)  # a weak link: the cache must not keep f alive
         df.__annotations__ = {k: v for k, v in getattr(f, "__annotations__", {}).items()
@@ -115,7 +122,7 @@ def _fresh(df) -> bool:
                for namespace, name, obj in getattr(df, "__sourcegrad_deps__", ()))
 
 
-def _guarded(compiled, f, wrt, with_value, optimize):
+def _guarded(compiled, f, wrt, with_value, optimize, has_aux):
     """The compiled gradient; when it calls user functions by global names, wrapped in a check
     that those names still mean the same functions -- if one was redefined, the gradient is
     made again from the new code, as the user's own function would run the new code."""
@@ -131,19 +138,19 @@ def _guarded(compiled, f, wrt, with_value, optimize):
         for namespace, name, obj in watched:
             if namespace.get(name, _MISSING) is not obj:
                 return _build(f, wrt, with_value=with_value, optimize=optimize,
-                              verbose=False)(*args, **kwargs)
+                              verbose=False, has_aux=has_aux)(*args, **kwargs)
         return df(*args, **kwargs)
 
     gradient.__sourcegrad_deps__ = deps
     return gradient
 
 
-def _build_partial(p: functools.partial, wrt, *, with_value, optimize, verbose):
+def _build_partial(p: functools.partial, wrt, *, with_value, optimize, verbose, has_aux):
     """grad of ``functools.partial(f, ...)``: the gradient of ``f``, with the same arguments
     bound (``wrt`` refers to the partial's own remaining parameters)."""
     names, single = resolve_wrt(p, wrt)
     inner = _build(p.func, names[0] if single else names, with_value=with_value,
-                   optimize=optimize, verbose=verbose)
+                   optimize=optimize, verbose=verbose, has_aux=has_aux)
     bound = functools.partial(inner, *p.args, **p.keywords)
     bound.__sourcegrad_source__ = inner.__sourcegrad_source__
     return bound

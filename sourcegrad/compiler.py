@@ -22,6 +22,7 @@ import numpy as np
 from .ad.activity import Activity
 from .ad.forward import Unsupported, forward_gradient
 from .ad.gradient import Gradient, argument_checks
+from .ad.outputs import split_aux
 from .backend.codegen import Binder, _signature, add_closure_parameters, factory_text, function_text
 from .backend.dispatch import Specializations, dispatcher_text
 from .errors import TransformError
@@ -42,6 +43,7 @@ class Options:
     with_value: bool  # value_and_grad
     optimize: bool = True
     verbose: bool = False
+    has_aux: bool = False  # f returns (value, aux): only value is differentiated
 
 
 def resolve_wrt(fn, wrt) -> tuple[tuple[str, ...], bool]:
@@ -135,6 +137,8 @@ class Program:
         name = self.fresh(("value_and_grad_" if options.with_value else "grad_") + base)
         # the differentiated arguments are numbers or arrays (checked when the gradient runs)
         fe = self.front(fn, name, {n: "array" for n in options.wrt})
+        if options.has_aux:
+            split_aux(fe.function)
         params = {p.hint: p for p in fe.function.params}
         wrt = [params[n] for n in options.wrt]
         # (before reverse mode changes the primal: forward mode starts from the same IR)

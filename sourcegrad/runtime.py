@@ -215,6 +215,14 @@ def refuse_sequence_arithmetic(value, error):
         raise type(error)(error.message, error.location, error.hint)
 
 
+def check_pair(result, function):
+    """With ``has_aux=True`` the function returns ``(value, aux)``: say so when it does not."""
+    if type(result) not in (tuple, list) or len(result) != 2:
+        raise TypeError(f"{function}() was differentiated with has_aux=True, so it must return "
+                        f"a pair (value, aux), but it returned {type(result).__name__}"
+                        f"{'' if type(result) not in (tuple, list) else f' of {len(result)}'}")
+
+
 def check_real(name, value):
     """Raise a TypeError when an argument that meets a differentiated value is complex: the
     rules are real derivatives, and complex values would make them silently wrong."""

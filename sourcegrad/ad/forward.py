@@ -21,6 +21,7 @@ from ..ir.callees import elementwise
 from ..ir.core import Block, Const, Function, If, Op, Var
 from .activity import operand_roles
 from .ops import inline_rule
+from .outputs import gradient_results
 
 _ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod, gast.USub, gast.UAdd)
 #: math functions of a sequence: not elementwise
@@ -147,11 +148,8 @@ def forward_gradient(primal: Function, wrt, activity, name: str, with_value: boo
     b = Builder(body)
     b.op("call", runtime.seed, [out], hint="g", pure=False)  # (the output is a real scalar)
     t = tangents.of(out)
-    result = b.call(runtime.as_gradient, [t if t is not None else Const(None), wrt],
-                    hint="d" + wrt.hint)
-    if not single:
-        result = b.op("tuple", None, [result], hint="gradients")
-    if with_value:
-        result = b.op("tuple", None, [out, result], hint="value_and_gradient")
+    gradient = b.call(runtime.as_gradient, [t if t is not None else Const(None), wrt],
+                      hint="d" + wrt.hint)
+    result = gradient_results(b, primal, [gradient], single=single, with_value=with_value)
     return Function(name, list(primal.params), Block(prologue + body.stmts, [result]),
                     signature=primal.signature, info=primal.info)

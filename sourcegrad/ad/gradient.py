@@ -9,6 +9,7 @@ from ..ir import walk
 from ..ir.build import Builder
 from ..ir.core import Block, Const, Function, Op, Var
 from .activity import Activity
+from .outputs import gradient_results
 from .reverse import Reverse
 from .transport import transport
 
@@ -85,10 +86,8 @@ class Gradient:
         self.reverse.adj.builder = Builder(backward)
         results = [self._gradient_of(p, backward) for p in self.wrt]
         share = transport(primal, self.reverse.mirrors)
-        b = Builder(backward)
-        result = results[0] if single else b.op("tuple", None, results, hint="gradients")
-        if with_value:
-            result = b.op("tuple", None, [out, result], hint="value_and_gradient")
+        result = gradient_results(Builder(backward), primal, results, single=single,
+                                  with_value=with_value)
         stmts = (prologue.block.stmts + [_section("forward sweep")] + primal.body.stmts +
                  check.block.stmts + ([_section("backward sweep")] if backward.stmts else []) +
                  backward.stmts)

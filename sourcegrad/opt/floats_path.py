@@ -106,29 +106,28 @@ def keep_result_types(fast, fast_params: dict, original, params: dict) -> bool:
     fast_avals, avals = infer(fast, fast_params), infer(original, params)
     fast_defs, defs = _tuples(fast.body), _tuples(original.body)
 
-    def leaf(fast_atom, atom, stmts):
+    def leaf(fast_atom, atom):
+        """``fast_atom`` converted; a tuple of results is built anew at the end, after the
+        conversions of its items."""
         if fast_atom in fast_defs and atom in defs:
-            op = fast_defs[fast_atom]
-            op.args = [leaf(a, b, stmts) for a, b in zip(op.args, defs[atom].args)]
-            return fast_atom
+            items = [leaf(a, b) for a, b in zip(fast_defs[fast_atom].args, defs[atom].args)]
+            if items == fast_defs[fast_atom].args:
+                return fast_atom
+            out = Var(fast_atom.hint)
+            converts.append(Op([out], "tuple", None, items))
+            return out
         want = aval_of(atom, avals)
         if want.kind == "number":
             unknown.append(atom)
         elif want.kind == "scalar" and aval_of(fast_atom, fast_avals).kind in ("float", "int"):
             out = Var(getattr(fast_atom, "hint", "result"))
-            stmts.append(Op([out], "call", want.dtype.type, [fast_atom]))
+            converts.append(Op([out], "call", want.dtype.type, [fast_atom]))
             return out
         return fast_atom
 
     converts, unknown = [], []
-    fast.body.yields = [leaf(a, b, converts) for a, b in zip(fast.body.yields,
-                                                              original.body.yields)]
-    body = fast.body.stmts
-    position = len(body)
-    while position and body[position - 1].__class__ is Op and \
-            body[position - 1].kind == "tuple":  # (conversions before the result tuples)
-        position -= 1
-    body[position:position] = converts
+    fast.body.yields = [leaf(a, b) for a, b in zip(fast.body.yields, original.body.yields)]
+    fast.body.stmts.extend(converts)
     return not unknown
 
 

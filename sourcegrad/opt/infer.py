@@ -21,6 +21,7 @@ from ..ir import walk
 from ..ir.avals import FLOAT, INT, UNKNOWN, AVal, broadcast, broadcast_ones
 from ..ir.callees import elementwise
 from ..ir.core import Const, If, Op, Var
+from ..markers import stop_gradient
 
 _ARITH = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod, gast.FloorDiv)
 _INTEGER_MATH = {math.floor, math.ceil, math.trunc, math.comb, math.perm, math.gcd, math.isqrt,
@@ -299,6 +300,8 @@ def _call(prim, args, op) -> AVal:
         if prim is runtime_adjoints.add_adjoints and len(args) == 2 and \
                 all(a.rank is not None for a in args):
             return _binary(gast.Add, *args)  # (two numbers or arrays: a + b)
+        if prim is stop_gradient and len(args) == 1:
+            return args[0]  # (the value itself)
         if prim is runtime.seed and args and args[0].rank == 0:
             return FLOAT  # (runtime.seed: 1.0 for any one-number output)
         if prim in _LIKE_FIRST and args and args[0].kind == "array":

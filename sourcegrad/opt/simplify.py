@@ -98,6 +98,13 @@ def _block(block, mapping, facts) -> bool:
         if kind is Op:
             stmt.args = [_resolve(a, mapping) for a in stmt.args]
             stmt.kwargs = [(k, _resolve(a, mapping)) for k, a in stmt.kwargs]
+            if stmt.kind == "unpack":
+                built = facts.definitions.get(stmt.args[0])
+                if built is not None and built.kind == "tuple" and \
+                        len(built.args) == len(stmt.outs):  # a, b = (x, y) is x and y
+                    mapping.update(zip(stmt.outs, built.args))
+                    changed = True
+                    continue
             result = _rewrite(stmt, facts)
             if facts.pending:
                 kept.extend(facts.pending)

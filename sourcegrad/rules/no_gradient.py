@@ -102,3 +102,7 @@ if hasattr(np, "matrix_transpose"):
     attribute("mT", np.matrix_transpose)
 for _name in ("shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides", "imag"):
     attribute(_name, None)
+
+from ..markers import stop_gradient  # noqa: E402  (the user's own marker)
+
+nondiff(stop_gradient, reason="sourcegrad.stop_gradient: the user marks a value as a constant")
