@@ -28,14 +28,14 @@ from ..rules import lookup
 from ..rules.binding import bind
 from .infer import aval_of, infer
 
-_CANDIDATES = {
-    np.sin: math.sin, np.cos: math.cos, np.tan: math.tan, np.arcsin: math.asin,
-    np.arccos: math.acos, np.arctan: math.atan, np.sinh: math.sinh, np.cosh: math.cosh,
-    np.tanh: math.tanh, np.arcsinh: math.asinh, np.arctanh: math.atanh,
-    np.exp: math.exp, np.expm1: math.expm1, np.log: math.log, np.log1p: math.log1p,
-    np.log2: math.log2, np.log10: math.log10, np.sqrt: math.sqrt, np.cbrt: math.cbrt,
-    np.arctan2: math.atan2, np.hypot: math.hypot, np.fabs: math.fabs,
+_NAMES = {  # numpy ufunc -> the name of its math function (math.cbrt is Python 3.11+)
+    "sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "asin", "arccos": "acos",
+    "arctan": "atan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "arcsinh": "asinh",
+    "arctanh": "atanh", "exp": "exp", "expm1": "expm1", "log": "log", "log1p": "log1p",
+    "log2": "log2", "log10": "log10", "sqrt": "sqrt", "cbrt": "cbrt", "arctan2": "atan2",
+    "hypot": "hypot", "fabs": "fabs",
 }
+_CANDIDATES = {getattr(np, u): getattr(math, m) for u, m in _NAMES.items() if hasattr(math, m)}
 _twins: dict | None = None
 
 
