@@ -21,26 +21,10 @@ libraries to one thread.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 
-
-@dataclass(frozen=True)
-class Workload:
-    """One benchmark row: a function, its hand-written gradient and its peers' versions."""
-
-    name: str
-    title: str
-    forward: Callable
-    hand: Callable  # same arguments as forward; returns the gradients of ``wrt``, in order
-    wrt: tuple[str, ...]  # names of forward's parameters to differentiate
-    make_inputs: Callable[[np.random.Generator], dict]  # parameter name -> value, in order
-    peer: Callable | None = None  # xp -> the same function written against namespace xp
-    memory: bool = False  # also compare peak traced memory of sourcegrad and hand-written
-    alternatives: dict[str, Callable] = field(default_factory=dict)
-
+from benchmarks.workload import Workload
 
 # -- W1 / W1m: a scalar loop on a Python float -------------------------------------------------
 
