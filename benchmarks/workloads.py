@@ -1,4 +1,7 @@
-"""The benchmark workloads W1-W7 of issue 6.
+"""The benchmark workloads W1-W7 of issue 6, and the list of every workload.
+
+Issue 17's further workloads, W8-W12, are in ``workloads_models.py`` (neural-network pieces),
+with the same conventions; ``WORKLOADS`` at the end lists them all, in order.
 
 Each workload has
 
@@ -24,6 +27,7 @@ import math
 
 import numpy as np
 
+from benchmarks import workloads_models
 from benchmarks.workload import Workload
 
 # -- W1 / W1m: a scalar loop on a Python float -------------------------------------------------
@@ -337,6 +341,7 @@ WORKLOADS: list[Workload] = [
              elementwise_inputs, peer=elementwise_peer, memory=True),
     Workload("W7", "tutorial linear regression, x of 3", linreg, linreg_grad, ("W", "b"),
              linreg_inputs, peer=linreg_peer),
+    *workloads_models.WORKLOADS,  # W8-W12
 ]
 
 BY_NAME = {w.name: w for w in WORKLOADS}
