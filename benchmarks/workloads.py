@@ -1,7 +1,8 @@
 """The benchmark workloads W1-W7 of issue 6, and the list of every workload.
 
-Issue 17's further workloads, W8-W12, are in ``workloads_models.py`` (neural-network pieces),
-with the same conventions; ``WORKLOADS`` at the end lists them all, in order.
+Issue 17's further workloads, W8-W15, are in ``workloads_models.py`` (neural-network pieces)
+and ``workloads_stats.py`` (statistical losses), with the same conventions; ``WORKLOADS`` at the
+end lists them all, in order.
 
 Each workload has
 
@@ -27,7 +28,7 @@ import math
 
 import numpy as np
 
-from benchmarks import workloads_models
+from benchmarks import workloads_models, workloads_stats
 from benchmarks.workload import Workload
 
 # -- W1 / W1m: a scalar loop on a Python float -------------------------------------------------
@@ -342,6 +343,7 @@ WORKLOADS: list[Workload] = [
     Workload("W7", "tutorial linear regression, x of 3", linreg, linreg_grad, ("W", "b"),
              linreg_inputs, peer=linreg_peer),
     *workloads_models.WORKLOADS,  # W8-W12
+    *workloads_stats.WORKLOADS,  # W13-W15
 ]
 
 BY_NAME = {w.name: w for w in WORKLOADS}
