@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "performance.md"
 TEMPLATE = "# Performance\n\nWritten by `python -m benchmarks.run`; see benchmarks/run.py.\n"
-WORKLOAD_NAMES = ("W1", "W1m", "W2", "W3", "W4", "W5", "W6", "W7")
+WORKLOAD_NAMES = ("W1", "W1m", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10", "W11",
+                  "W12", "W13", "W14", "W15", "W16", "W17", "W18", "W19")
 
 
 def pin_threads() -> None:

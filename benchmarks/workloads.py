@@ -1,4 +1,8 @@
-"""The benchmark workloads W1-W7 of issue 6.
+"""The benchmark workloads W1-W7 of issue 6, and the list of every workload.
+
+Issue 17's further workloads, W8-W19, are in ``workloads_models.py`` (neural-network pieces),
+``workloads_stats.py`` (statistical losses) and ``workloads_numerics.py`` (numerical methods
+written as loops), with the same conventions; ``WORKLOADS`` at the end lists them all, in order.
 
 Each workload has
 
@@ -8,8 +12,10 @@ Each workload has
   intermediates are reused, nothing is computed that the gradient does not need, temporaries
   are updated in place where that is plain to read and not slower (on tiny arrays it is
   slower). It does not change the algorithm (no batching across loop steps, no trigonometric
-  identities), except in W1, where the derivative of a scalar chain is carried along the
-  loop (forward accumulation), which is what anyone writes by hand for a scalar function;
+  identities), except in W1 and W18, where the derivative of a scalar chain (per point, in
+  W18) is carried along the loop (forward accumulation), which is what anyone writes by hand
+  for a scalar function, and in W19, where the derivative of a Newton solver's solution is
+  taken at the solution (implicit function theorem), not through the iterations;
 * ``peer(xp)``: the same function for autograd, PyTorch and JAX, written once against a
   numpy-like namespace (``autograd.numpy``, ``torch``, ``jax.numpy``);
 * ``alternatives``: further hand-written gradients worth knowing about, timed and verified
@@ -21,26 +27,11 @@ libraries to one thread.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 
-
-@dataclass(frozen=True)
-class Workload:
-    """One benchmark row: a function, its hand-written gradient and its peers' versions."""
-
-    name: str
-    title: str
-    forward: Callable
-    hand: Callable  # same arguments as forward; returns the gradients of ``wrt``, in order
-    wrt: tuple[str, ...]  # names of forward's parameters to differentiate
-    make_inputs: Callable[[np.random.Generator], dict]  # parameter name -> value, in order
-    peer: Callable | None = None  # xp -> the same function written against namespace xp
-    memory: bool = False  # also compare peak traced memory of sourcegrad and hand-written
-    alternatives: dict[str, Callable] = field(default_factory=dict)
-
+from benchmarks import workloads_models, workloads_numerics, workloads_stats
+from benchmarks.workload import Workload
 
 # -- W1 / W1m: a scalar loop on a Python float -------------------------------------------------
 
@@ -353,6 +344,9 @@ WORKLOADS: list[Workload] = [
              elementwise_inputs, peer=elementwise_peer, memory=True),
     Workload("W7", "tutorial linear regression, x of 3", linreg, linreg_grad, ("W", "b"),
              linreg_inputs, peer=linreg_peer),
+    *workloads_models.WORKLOADS,  # W8-W12
+    *workloads_stats.WORKLOADS,  # W13-W15
+    *workloads_numerics.WORKLOADS,  # W16-W19
 ]
 
 BY_NAME = {w.name: w for w in WORKLOADS}
