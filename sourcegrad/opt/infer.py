@@ -97,10 +97,13 @@ def _block(block, avals, facts) -> None:
             if len(stmt.outs) == 1:
                 avals[stmt.outs[0]] = _op(stmt, avals, facts.definitions)
             else:
+                # (a, b = arr unpacks the first axis: each item is arr[i])
+                item = _item(aval_of(stmt.args[0], avals), INT) \
+                    if stmt.kind == "unpack" and stmt.args else UNKNOWN
                 for out in stmt.outs:
                     avals[out] = avals.get(facts.restores[out], UNKNOWN) \
                         if out in facts.restores \
-                        else UNKNOWN
+                        else item
         elif kind is If:
             _block(stmt.then, avals, facts)
             _block(stmt.orelse, avals, facts)
