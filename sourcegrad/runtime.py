@@ -247,15 +247,25 @@ def check_real(name, value):
 
 @reads_shape_of(1)
 def expand_to(g, x, axis=None, keepdims=False):
-    """Broadcast the adjoint of a reduction over ``axis`` back to the shape of ``x`` (a
-    read-only view: the result is written nowhere). A number stays a number."""
+    """Broadcast the adjoint of a reduction over ``axis`` back to the shape of ``x`` (the
+    result is written nowhere: a read-only view, or for a small shape a new array, which
+    costs a fifth of numpy's broadcast_to). A number stays a number."""
     shape = np.shape(x)
     if shape == () and np.ndim(g) == 0:
         return g
     if not keepdims and axis is not None:
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
+    if math.prod(shape) < _SMALL and (type(g) is _ndarray or type(g) in _NUMBER_TYPES):
+        out = np.empty(shape, g.dtype if type(g) is _ndarray else np.result_type(g))
+        out[...] = g
+        return out
     return np.broadcast_to(g, shape)
+
+
+_SMALL = 4096  # entries below which a new array is cheaper than a broadcast view
+# (other types -- the facade's Tensors in a second derivative -- take numpy's dispatch)
+_NUMBER_TYPES = frozenset((float, int, bool, np.float64, np.float32, np.int64, np.bool_))
 
 
 @reads_shape_of(0)
@@ -401,10 +411,24 @@ def float_dtype(*values):
 
 
 def extremum_adjoint(g, ans, a, axis=None, keepdims=False):
-    """Adjoint of max/min over ``axis``: ties share the gradient equally."""
-    hit = a == expand_to(ans, a, axis, keepdims)
+    """Adjoint of max/min over ``axis``: ties share the gradient equally. (The reduced values
+    broadcast against ``a`` as they are, with the reduced axes put back: spreading them to
+    ``a``'s shape first costs more than all the arithmetic on small arrays.)"""
+    if type(a) is list or type(a) is tuple:  # (np.max of a list: compare entry by entry)
+        a = np.asarray(a)
+    hit = a == _with_reduced_axes(ans, axis, keepdims)
     count = np.sum(hit, axis=axis, keepdims=True, dtype=float_dtype(g, a))
-    return expand_to(g, a, axis, keepdims) * hit / count
+    return _with_reduced_axes(g, axis, keepdims) * hit / count
+
+
+def _with_reduced_axes(g, axis, keepdims):
+    """``g``, the result of a reduction over ``axis``, with those axes back as length 1 (it
+    then broadcasts against the reduced array)."""
+    if keepdims or axis is None or np.ndim(g) == 0:  # (a number broadcasts as it is)
+        return g
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    rank = np.ndim(g) + len(axes)
+    return np.expand_dims(g, tuple(x % rank for x in axes))
 
 
 def _lanes(a, axis):

@@ -136,9 +136,9 @@ def add_item_adjoint(d, x, index, g):
     """``with_item_adjoint``, adding into ``d`` when it is a float array of ``x``'s shape
     that may be written (where nothing reads ``d`` afterwards); returns the result."""
     if type(d) is not _ndarray or not d.flags.writeable or d.shape != np.shape(x) or \
-            d.dtype != np.result_type(d, g):
+            not _holds(d, g):
         return with_item_adjoint(d, x, index, g)
-    if basic_index(index):
+    if type(index) is int or basic_index(index):
         d[index] += g  # (basic indices never repeat an entry)
     else:
         np.add.at(d, index, g)
@@ -146,6 +146,16 @@ def add_item_adjoint(d, x, index, g):
 
 
 with_item_adjoint.in_place = add_item_adjoint
+
+
+def _holds(d, g) -> bool:
+    """Whether adding ``g`` into the array ``d`` keeps ``d``'s dtype (numpy's promotion; the
+    common cases without asking it: a float, or a value of ``d``'s own dtype)."""
+    if type(g) is float and d.dtype.kind == "f":
+        return True
+    if getattr(g, "dtype", None) == d.dtype:
+        return True
+    return d.dtype == np.result_type(d, g)
 
 
 @reads_shape_of(3)

@@ -82,3 +82,34 @@ def test_a_loop_whose_operand_shapes_change_unbroadcasts_each_step_right():
     x, b = RNG.standard_normal(3), RNG.standard_normal((2, 3))
     check_grads(f, x, b, 4, wrt=(0, 1))
     assert "ShapeStack()" in sourcegrad.source(sourcegrad.grad(f, wrt=(0, 1)))
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (80, 60)], ids=["small", "large"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_expand_to_is_numpys_broadcast_for_small_and_large_shapes(shape, dtype):
+    from sourcegrad.runtime import expand_to
+    x = np.zeros(shape, dtype)
+    for g, axis, keepdims in [(dtype(1.5), None, False), (2.0, None, False),
+                              (RNG.standard_normal((shape[0], 1)).astype(dtype), 1, True),
+                              (RNG.standard_normal(shape[0]).astype(dtype), 1, False),
+                              (RNG.standard_normal(shape[1]).astype(dtype), 0, False)]:
+        got = expand_to(g, x, axis, keepdims)
+        g_kept = g if keepdims or axis is None else np.expand_dims(g, axis)
+        expected = np.broadcast_to(g_kept, shape)
+        assert got.shape == shape and got.dtype == expected.dtype
+        assert np.array_equal(got, expected)
+
+
+@pytest.mark.parametrize("axis, keepdims", [(None, False), (None, True), (1, True), (1, False),
+                                            (0, False), (-1, False), ((0, 1), False)])
+def test_extremum_adjoint_shares_ties_and_sums_to_the_adjoint(axis, keepdims):
+    from sourcegrad.runtime import extremum_adjoint
+    a = RNG.integers(0, 3, (5, 4)).astype(float)  # (many ties)
+    ans = np.max(a, axis=axis, keepdims=keepdims)
+    g = RNG.standard_normal(np.shape(ans))
+    da = extremum_adjoint(g, ans, a, axis, keepdims)
+    assert da.shape == a.shape
+    # each output's adjoint is shared by its maxima and nothing else
+    assert np.allclose(np.sum(da, axis=axis, keepdims=keepdims), g)
+    hit = a == (ans if keepdims or axis is None else np.expand_dims(ans, axis))
+    assert np.all(da[~hit] == 0.0)

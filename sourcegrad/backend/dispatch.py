@@ -65,7 +65,7 @@ class Specializations:
         params = {p: of_key(k) for p, k in zip(function.params, key)}
         specialize(function, params)
         numbers = [p for p in function.params if p.hint in self.numbers]
-        simplify(function, numbers)
+        simplify(function, numbers, params=params)
         fast = _floats_version(function, params, kinds, numbers)
         reuse(function, params, kinds)
         verify(function)
@@ -98,7 +98,7 @@ def _floats_version(function, params, kinds, numbers):
     if not to_floats(fast, fast_params):
         return None
     specialize(fast, fast_params)  # (what the floats make certain: types of results)
-    simplify(fast, [mapping[p] for p in numbers])
+    simplify(fast, [mapping[p] for p in numbers], params=fast_params)
     if not keep_result_types(fast, fast_params, function, params):
         return None
     verify(fast)

@@ -16,7 +16,7 @@ from dataclasses import replace
 import gast
 import numpy as np
 
-from .. import runtime, runtime_adjoints
+from .. import runtime, runtime_adjoints, runtime_flow
 from ..ir import walk
 from ..ir.avals import FLOAT, INT, UNKNOWN, AVal, broadcast, broadcast_ones
 from ..ir.callees import elementwise
@@ -33,6 +33,8 @@ _FLOAT_OF_ARGUMENT = {runtime.as_gradient: 1, runtime_adjoints.zero_adjoint: 0,
                       runtime.seed: 0, runtime.zeros_like: 0,
                       runtime_adjoints.written_adjoint: 2}
 _CREATORS = {np.zeros, np.ones, np.empty}
+#: functions whose result (without keywords) is an array like their first argument
+_LIKE = {np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.copy}
 #: helpers whose result is like their first argument (an adjoint with entries changed)
 _LIKE_FIRST = {runtime_adjoints.cleared_adjoint, runtime_adjoints.clear_item}
 
@@ -259,8 +261,8 @@ def _binary(cls, a: AVal, b: AVal) -> AVal:
     if not shape.known:
         return UNKNOWN
     dtype = _promote(a, b)
-    if dtype is None:
-        return UNKNOWN
+    if dtype is None:  # (the shape is still a fact for an array)
+        return AVal("array", None, shape.ones) if shape.kind == "array" else UNKNOWN
     if cls is gast.Div and dtype.kind in "iub":
         dtype = np.dtype(np.float64)
     if shape.kind == "scalar" and "scalar" not in (a.kind, b.kind) and \
@@ -303,6 +305,10 @@ def _call(prim, args, op) -> AVal:
         if prim is runtime_adjoints.add_adjoints and len(args) == 2 and \
                 all(a.rank is not None for a in args):
             return _binary(gast.Add, *args)  # (two numbers or arrays: a + b)
+        if prim in _LIKE and args and args[0].kind == "array":
+            return replace(args[0], big=False) if prim is np.full_like else args[0]
+        if prim is runtime_flow.sequence and len(args) == 1 and args[0].kind == "array":
+            return args[0]  # (a loop over an array walks the array itself)
         if prim is stop_gradient and len(args) == 1:
             return args[0]  # (the value itself)
         if prim is runtime.seed and args and args[0].rank == 0:
@@ -389,8 +395,8 @@ def _ufunc(ufunc, args) -> AVal:
 
 
 def _with_shape(shape: AVal, dtype, value: AVal) -> AVal:
-    if shape.kind == "array":
-        return AVal("array", dtype, shape.ones) if dtype is not None else UNKNOWN
+    if shape.kind == "array":  # (its dtype may be unknown: the shape is still a fact)
+        return AVal("array", dtype, shape.ones)
     if shape.rank == 0 and value.rank == 0:
         return value
     return UNKNOWN

@@ -29,6 +29,7 @@ from ..rules.binding import bind
 from .cse import canonical_shapes, cse
 from .dce import eliminate_dead_code
 from .floats import float_values, numeric_values
+from .infer import infer
 from .shapes import ShapeFacts
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -41,11 +42,12 @@ _NUMBER = (int, float)
 _DROP = object()  # a rewrite's answer: the statement goes
 
 
-def simplify(function, numbers=(), rounds: int = 8) -> None:
+def simplify(function, numbers=(), rounds: int = 8, params=None) -> None:
     """Simplify ``function`` in place, to a fixpoint (or ``rounds`` sweeps). ``numbers``:
-    parameters known to be numbers or numeric arrays (not booleans)."""
+    parameters known to be numbers or numeric arrays (not booleans); ``params``: in a
+    specialization, the parameters' abstract values, whose dtypes prove more values floats."""
     for _ in range(rounds):
-        facts = _Facts(function, numbers)
+        facts = _Facts(function, numbers, params)
         mapping: dict = {}
         before = _Facts.rewrites
         changed = _block(function.body, mapping, facts)
@@ -67,9 +69,14 @@ class _Facts:
 
     rewrites = 0  # operations turned into others in place, over all sweeps
 
-    def __init__(self, function, numbers):
+    def __init__(self, function, numbers, params=None):
         self.floats = float_values(function, numbers)
         self.numeric = numeric_values(function, numbers)
+        if params is not None:  # (a specialization: dtypes are known)
+            for value, aval in infer(function, params).items():
+                if aval.kind == "float" or (aval.dtype is not None and aval.dtype.kind == "f"):
+                    self.floats.add(value)
+                    self.numeric.add(value)
         self.definitions = {s.outs[0]: s for s in walk.statements(function.body)
                             if s.__class__ is Op and len(s.outs) == 1}
         self.shape_facts = ShapeFacts(function)
@@ -297,8 +304,8 @@ def _product(factors, op, facts):
 
 def _unexpand(op, facts) -> None:
     """``expand_to(c, y) * z`` is ``c * z`` when ``z`` has ``y``'s shape and ``c`` is a
-    scalar: the result has that shape either way, so the number need not become an array
-    first. With a scalar ``s`` instead of ``z``, the op becomes ``expand_to(c * s, y)``, so a
+    scalar, or the adjoint of a reduction with ``keepdims``: the result has that shape either
+    way, so ``c`` need not be spread over it first. With a scalar ``s`` instead of ``z``, the op becomes ``expand_to(c * s, y)``, so a
     chain of scalar factors stays a number until an array meets it."""
     if op.prim not in (gast.Mult, gast.Add, gast.Sub, gast.Div):
         return
@@ -306,12 +313,13 @@ def _unexpand(op, facts) -> None:
     for i in (0, 1):
         spread = facts.definitions.get(op.args[i])
         other = op.args[1 - i]
-        if not _lazy_constant(spread, shapes):
+        lazy = _lazy_constant(spread, shapes)
+        if not lazy and not _kept_dims(spread):
             continue
         if shapes.same(other, spread.args[1]):
             op.args[i] = spread.args[0]
             return
-        if shapes.scalar(other):
+        if lazy and shapes.scalar(other):
             operands = [spread.args[0], other] if i == 0 else [other, spread.args[0]]
             scalar = Op([Var("scale")], "binop", op.prim, operands, binding=op.binding,
                         origin=op.origin)
@@ -319,6 +327,16 @@ def _unexpand(op, facts) -> None:
             op.kind, op.prim, op.method, op.fn = "call", runtime.expand_to, None, None
             op.args, op.kwargs, op.binding = [scalar.outs[0], spread.args[1]], [], None
             return
+
+
+def _kept_dims(op) -> bool:
+    """``op`` is ``expand_to(q, y, axis, True)``: ``q`` (a reduction's adjoint, with ``y``'s
+    axes, 1 where reduced -- or a number) broadcasts against a value of ``y``'s shape by
+    itself."""
+    if op is None or op.kind != "call" or op.prim is not runtime.expand_to:
+        return False
+    keepdims = op.args[3] if len(op.args) >= 4 else dict(op.kwargs).get("keepdims")
+    return keepdims.__class__ is Const and keepdims.value is True
 
 
 def _lazy_constant(op, shapes) -> bool:
