@@ -289,6 +289,8 @@ def _matmul(a: AVal, b: AVal) -> AVal:
 def _call(prim, args, op) -> AVal:
     if prim is np.matmul and len(args) == 2:
         return _matmul(*args)
+    if prim is np.where and len(args) == 3:
+        return _where(*args)
     if elementwise(prim):
         return _ufunc(prim, args)
     if isinstance(prim, np.ufunc):
@@ -332,7 +334,7 @@ def _call(prim, args, op) -> AVal:
         if prim is np.outer and len(args) == 2 and all(a.rank == 1 for a in args):
             dtype = _promote(*args)
             return AVal("array", dtype, (args[0].ones[0], args[1].ones[0])) if dtype else UNKNOWN
-        if prim in (len, int, round):
+        if prim in (len, int, round, runtime.reduced_count):
             return INT
         if prim is float:
             return FLOAT
@@ -392,6 +394,16 @@ def _ufunc(ufunc, args) -> AVal:
     if shape.rank == 0:  # a ufunc of scalars (even Python floats) gives a numpy scalar
         return AVal("scalar", dtype)
     return AVal("array", dtype, shape.ones)
+
+
+def _where(cond: AVal, a: AVal, b: AVal) -> AVal:
+    """``np.where(cond, a, b)``: the broadcast of all three, in the dtype of ``a`` with ``b``
+    (always an array: of numbers it is a 0-d one)."""
+    shape = broadcast(broadcast(cond, a), b) if cond.rank is not None else UNKNOWN
+    if not shape.known:
+        return UNKNOWN
+    ones = shape.ones if shape.kind == "array" else ()
+    return AVal("array", _promote(a, b), ones)
 
 
 def _with_shape(shape: AVal, dtype, value: AVal) -> AVal:

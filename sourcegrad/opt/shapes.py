@@ -37,7 +37,8 @@ _REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.std, np.var, np.amax
 
 
 class ShapeFacts:
-    def __init__(self, function):
+    def __init__(self, function, scalars=()):
+        self.known_scalars = tuple(scalars)  # (a specialization's numbers)
         # optimistic about loops: assume each carried value keeps its initial value's shape,
         # solve, and drop the assumptions the solution contradicts (then solve again)
         from ..ir import walk
@@ -55,6 +56,8 @@ class ShapeFacts:
     def _solve(self, function, assumed) -> None:
         self.classes = UnionFind()
         self.classes.parent[SCALAR] = SCALAR
+        for value in self.known_scalars:
+            self._union(value, SCALAR)
         for restored, original in function.share:  # (a value popped from a stack)
             self._union(restored, original)
         for loop, k in assumed:
@@ -121,7 +124,8 @@ class ShapeFacts:
         out, kind, args = op.outs[0], op.kind, op.args
         if kind in ("binop", "augop") and issubclass(op.prim, _BROADCASTING) or \
                 kind == "compare" or (kind == "call" and elementwise(op.prim) and
-                                      op.prim.nin == len(args) == 2 and not op.kwargs):
+                                      op.prim.nin == len(args) == 2 and not op.kwargs) or \
+                (kind == "call" and op.prim is np.where and len(args) == 3 and not op.kwargs):
             self._broadcast(out, args)
         elif kind == "unary" or (kind == "call" and elementwise(op.prim) and
                                  op.prim.nin == len(args) == 1 and not op.kwargs):

@@ -19,10 +19,11 @@ from __future__ import annotations
 import operator
 
 import gast
+import numpy as np
 
 from .. import runtime
 from ..ir import walk
-from ..ir.callees import hashable
+from ..ir.callees import elementwise, hashable
 from ..ir.core import UNBOUND, Const, If, Op, Var
 from ..rules import lookup
 from ..rules.binding import bind
@@ -72,14 +73,17 @@ class _Facts:
     def __init__(self, function, numbers, params=None):
         self.floats = float_values(function, numbers)
         self.numeric = numeric_values(function, numbers)
-        if params is not None:  # (a specialization: dtypes are known)
+        scalars = []
+        if params is not None:  # (a specialization: dtypes and numbers are known)
             for value, aval in infer(function, params).items():
                 if aval.kind == "float" or (aval.dtype is not None and aval.dtype.kind == "f"):
                     self.floats.add(value)
                     self.numeric.add(value)
+                if aval.kind in ("float", "int", "scalar", "number"):
+                    scalars.append(value)
         self.definitions = {s.outs[0]: s for s in walk.statements(function.body)
                             if s.__class__ is Op and len(s.outs) == 1}
-        self.shape_facts = ShapeFacts(function)
+        self.shape_facts = ShapeFacts(function, scalars)
         self.counts = walk.use_counts(function.body)
         self.pending: list = []  # operations a rewrite puts before the one it rewrites
 
@@ -197,6 +201,7 @@ def _rewrite(op, facts):
     if kind == "getitem" and args[1].__class__ is Const and type(args[1].value) is int:
         return _element(args[0], args[1].value, facts.definitions)
     if kind == "call":
+        _unexpand_call(op, facts)
         return _helper(op, facts)
     return None
 
@@ -327,6 +332,20 @@ def _unexpand(op, facts) -> None:
             op.kind, op.prim, op.method, op.fn = "call", runtime.expand_to, None, None
             op.args, op.kwargs, op.binding = [scalar.outs[0], spread.args[1]], [], None
             return
+
+
+def _unexpand_call(op, facts) -> None:
+    """``np.where(m, expand_to(c, y), z)`` (or a ufunc) is ``np.where(m, c, z)`` when another
+    operand has ``y``'s shape: the broadcast of the operands is that shape either way."""
+    if op.kwargs or not (elementwise(op.prim) or op.prim is np.where):
+        return
+    shapes = facts.shapes(op)
+    for i, arg in enumerate(op.args):
+        spread = facts.definitions.get(arg)
+        if not (_lazy_constant(spread, shapes) or _kept_dims(spread)):
+            continue
+        if any(shapes.same(other, spread.args[1]) for j, other in enumerate(op.args) if j != i):
+            op.args[i] = spread.args[0]
 
 
 def _kept_dims(op) -> bool:
