@@ -14,6 +14,8 @@ import threading
 from ..ir.avals import abstract_key, of_key
 from ..ir.copy import copy_function
 from ..ir.verify import verify
+from ..opt.contract import contract
+from ..opt.dce import eliminate_dead_code
 from ..opt.floats_path import keep_result_types, to_floats
 from ..opt.reuse import reuse
 from ..opt.simplify import simplify
@@ -66,6 +68,8 @@ class Specializations:
         specialize(function, params)
         numbers = [p for p in function.params if p.hint in self.numbers]
         simplify(function, numbers, params=params)
+        if contract(function, params):
+            eliminate_dead_code(function)
         fast = _floats_version(function, params, kinds, numbers)
         reuse(function, params, kinds)
         verify(function)

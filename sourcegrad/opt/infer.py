@@ -185,6 +185,9 @@ def _size_sources(op) -> list:
 
 def _value(op, avals, definitions) -> AVal:
     kind, args = op.kind, [aval_of(a, avals) for a in op.args]
+    if kind == "augop" and len(args) == 2 and args[0].kind == "array" and \
+            op.prim is not gast.MatMult:
+        return args[0]  # (x += v writes into the array x: its shape and dtype stay)
     if kind in ("binop", "augop") and len(args) == 2:
         return _binary(op.prim, args[0], args[1])
     if kind == "unary":
@@ -213,7 +216,8 @@ def _value(op, avals, definitions) -> AVal:
 
 
 def _basic_item(a: AVal, index, definitions) -> AVal:
-    """``a[:, None]``, ``a[None]``, ``a[:]``: whole axes and new ones (other parts unknown)."""
+    """``a[:, None]``, ``a[None]``, ``a[:]``, ``a[k:k + n]``: slices keep their axis (of a
+    length known only for a whole one), ``None`` adds one; other parts are unknown."""
     if a.kind != "array" or a.ones is None or a.dtype is None:
         return UNKNOWN
     op = definitions.get(index)
@@ -223,13 +227,11 @@ def _basic_item(a: AVal, index, definitions) -> AVal:
         if part.__class__ is Const and part.value is None:
             ones.append(True)
             continue
-        whole = definitions.get(part)
-        if whole is None or whole.kind != "slice" or \
-                any(not (x.__class__ is Const and x.value is None) for x in whole.args):
+        cut = definitions.get(part)
+        if cut is None or cut.kind != "slice" or axis >= len(a.ones):
             return UNKNOWN
-        if axis >= len(a.ones):
-            return UNKNOWN
-        ones.append(a.ones[axis])
+        whole = all(x.__class__ is Const and x.value is None for x in cut.args)
+        ones.append(a.ones[axis] if whole else None)  # (a part of an axis: any length)
         axis += 1
     return AVal("array", a.dtype, tuple(ones) + a.ones[axis:])
 

@@ -37,8 +37,9 @@ _REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.std, np.var, np.amax
 
 
 class ShapeFacts:
-    def __init__(self, function, scalars=()):
+    def __init__(self, function, scalars=(), arrays=frozenset()):
         self.known_scalars = tuple(scalars)  # (a specialization's numbers)
+        self.arrays = arrays  # (and its ndarrays: x += v writes into x, keeping its shape)
         # optimistic about loops: assume each carried value keeps its initial value's shape,
         # solve, and drop the assumptions the solution contradicts (then solve again)
         from ..ir import walk
@@ -122,7 +123,9 @@ class ShapeFacts:
 
     def _op(self, op) -> None:
         out, kind, args = op.outs[0], op.kind, op.args
-        if kind in ("binop", "augop") and issubclass(op.prim, _BROADCASTING) or \
+        if kind == "augop" and args[0] in self.arrays and issubclass(op.prim, _BROADCASTING):
+            self._union(out, args[0])
+        elif kind in ("binop", "augop") and issubclass(op.prim, _BROADCASTING) or \
                 kind == "compare" or (kind == "call" and elementwise(op.prim) and
                                       op.prim.nin == len(args) == 2 and not op.kwargs) or \
                 (kind == "call" and op.prim is np.where and len(args) == 3 and not op.kwargs):

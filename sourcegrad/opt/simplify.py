@@ -73,17 +73,19 @@ class _Facts:
     def __init__(self, function, numbers, params=None):
         self.floats = float_values(function, numbers)
         self.numeric = numeric_values(function, numbers)
-        scalars = []
-        if params is not None:  # (a specialization: dtypes and numbers are known)
+        scalars, arrays = [], set()
+        if params is not None:  # (a specialization: dtypes, numbers and arrays are known)
             for value, aval in infer(function, params).items():
                 if aval.kind == "float" or (aval.dtype is not None and aval.dtype.kind == "f"):
                     self.floats.add(value)
                     self.numeric.add(value)
                 if aval.kind in ("float", "int", "scalar", "number"):
                     scalars.append(value)
+                elif aval.kind == "array":
+                    arrays.add(value)
         self.definitions = {s.outs[0]: s for s in walk.statements(function.body)
                             if s.__class__ is Op and len(s.outs) == 1}
-        self.shape_facts = ShapeFacts(function, scalars)
+        self.shape_facts = ShapeFacts(function, scalars, arrays)
         self.counts = walk.use_counts(function.body)
         self.pending: list = []  # operations a rewrite puts before the one it rewrites
 

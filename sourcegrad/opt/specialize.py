@@ -124,8 +124,9 @@ def _becomes(op, atom, ctx):
 def _unbroadcast(op, avals_, ctx):
     ag, ax = avals_
     g, x = op.args
-    if not (ag.shape_known() and ax.shape_known()):
-        return None
+    scalar_of_array = ax.rank == 0 and ag.kind == "array" and ag.rank is not None
+    if not (ag.shape_known() and ax.shape_known()) and not scalar_of_array:
+        return None  # (an array summed to a number needs no lengths)
     if ag.rank == ax.rank and (ag.rank == 0 or ag.ones == ax.ones):
         return _becomes(op, g, ctx)
     if ag.rank < ax.rank:
