@@ -7,6 +7,7 @@ import threading
 import weakref
 
 from .compiler import Options, compile_gradient, resolve_wrt
+from .errors import TransformError
 from .frontend.parse import parse_function
 from .ir.avals import signature_key
 
@@ -34,8 +35,11 @@ def grad(f=None, wrt=0, *, has_aux=False, optimize=True, verbose=False):
     if f is None:
         return functools.partial(grad, wrt=wrt, has_aux=has_aux, optimize=optimize,
                                  verbose=verbose)
-    return _build(f, wrt, with_value=False, has_aux=has_aux, optimize=optimize,
-                  verbose=verbose)
+    try:
+        return _build(f, wrt, with_value=False, has_aux=has_aux, optimize=optimize,
+                      verbose=verbose)
+    except TransformError as error:
+        raise _from_this_call(error)
 
 
 def value_and_grad(f=None, wrt=0, *, has_aux=False, optimize=True, verbose=False):
@@ -44,8 +48,19 @@ def value_and_grad(f=None, wrt=0, *, has_aux=False, optimize=True, verbose=False
     if f is None:
         return functools.partial(value_and_grad, wrt=wrt, has_aux=has_aux, optimize=optimize,
                                  verbose=verbose)
-    return _build(f, wrt, with_value=True, has_aux=has_aux, optimize=optimize,
-                  verbose=verbose)
+    try:
+        return _build(f, wrt, with_value=True, has_aux=has_aux, optimize=optimize,
+                      verbose=verbose)
+    except TransformError as error:
+        raise _from_this_call(error)
+
+
+def _from_this_call(error: TransformError) -> TransformError:
+    """``error`` as raised by the public function the user called. The compiler's frames (5
+    to 9 of them) say nothing about the user's code, which the message itself points at, so
+    they are dropped, with any exception the compiler was handling when it raised."""
+    error.__suppress_context__ = True
+    return error.with_traceback(None)
 
 
 def source(df, *args, **kwargs) -> str:

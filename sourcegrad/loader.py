@@ -14,6 +14,8 @@ import linecache
 import threading
 import types
 
+from .tracebacks import register_user_lines
+
 _counter = itertools.count(1)
 _lock = threading.Lock()
 
@@ -60,6 +62,7 @@ def load_program(text: str, label: str, units: list) -> str:
     for unit in units:
         factory = factories[unit.factory]
         inner = {c.co_name: c for c in factory.co_consts if isinstance(c, types.CodeType)}
+        _register_user_lines(filename, inner, unit.user_lines)
         for name, ref in unit.refs.items():
             code = inner[name]
             cells = tuple(cell_for(unit.helpers[v]) if v in unit.helpers else unit.closure[v]
@@ -78,6 +81,14 @@ def load_program(text: str, label: str, units: list) -> str:
     return filename
 
 
+def _register_user_lines(filename: str, codes: dict, user_lines: dict) -> None:
+    """Turn each function's user lines, counted from its ``def``, into lines of the file
+    (where each ``def`` landed is its code object's first line)."""
+    for name, lines in user_lines.items():
+        first = codes[name].co_firstlineno
+        register_user_lines(filename, {first + n - 1: line for n, line in lines.items()})
+
+
 class UserContext:
     """What generated code needs of the user's function -- its globals, closure cells and
     defaults -- without keeping the function itself alive (the cache must not)."""
@@ -91,16 +102,18 @@ class UserContext:
 
 
 def load_function(text: str, label: str, name: str, factory: str, helpers: dict, user_fn,
-                  siblings: tuple = ()):
+                  siblings: tuple = (), user_lines=None):
     """Compile ``text`` (one factory ``factory`` holding function ``name``) and return the
     function, bound to ``helpers`` and to the user function's globals and closure cells
     (``user_fn``: the function or its ``UserContext``). ``siblings`` are functions of the same
-    factory that ``name`` calls: they are bound first, from the same compiled text."""
+    factory that ``name`` calls: they are bound first, from the same compiled text.
+    ``user_lines``: function name -> {line of its text: the user line it runs}."""
     filename = register_source(text, label)
     module_code = compile(text, filename, "exec")
     factories = {c.co_name: c for c in module_code.co_consts if isinstance(c, types.CodeType)}
     inner = {c.co_name: c for c in factories[factory].co_consts
              if isinstance(c, types.CodeType)}
+    _register_user_lines(filename, inner, user_lines or {})
     helpers = dict(helpers)
     for sibling in siblings:
         helpers[sibling] = _bind(inner[sibling], sibling, helpers, user_fn)

@@ -13,6 +13,7 @@ import itertools
 import keyword
 import re
 import types
+from typing import NamedTuple
 
 import gast
 
@@ -104,9 +105,17 @@ def name_objects(function, binder: Binder) -> None:
             binder.name_for(atom.obj, atom.hint)
 
 
+class Printed(NamedTuple):
+    """One function's text and, per line of it (1 is the ``def``), the user line it runs
+    (``tracebacks.UserLine``), for errors raised while it runs."""
+
+    text: str
+    user_lines: dict
+
+
 def function_text(function, binder: Binder, kinds=None, comments=True,
-                  params=None) -> str:
-    """The text of one function (indented to sit inside its factory)."""
+                  params=None) -> Printed:
+    """The text of one function (not yet indented to sit inside its factory)."""
     name_objects(function, binder)
     writes = in_place(function, kinds)
     reserved = free_names(function) | set(binder.taken)
@@ -120,7 +129,7 @@ def function_text(function, binder: Binder, kinds=None, comments=True,
     printer.releases = _releases(function, printer)
     signature = _signature(function, params)
     text = printer.function(function, signature)
-    return text
+    return Printed(text, printer.user_lines)
 
 
 def _releases(function, printer) -> dict:
@@ -212,4 +221,4 @@ def _indent(text: str) -> str:
     return "\n".join(("    " + line) if line else line for line in text.splitlines()) + "\n"
 
 
-__all__ = ["Binder", "constant", "factory_text", "function_text", "name_objects"]
+__all__ = ["Binder", "Printed", "constant", "factory_text", "function_text", "name_objects"]

@@ -31,6 +31,8 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..tracebacks import UserLine
+
 _ids = itertools.count(1)
 
 
@@ -162,6 +164,15 @@ class Origin:
 
     def location(self):
         return self.info.locate(self.at if self.at is not None else self.node)
+
+    def user_line(self) -> UserLine | None:
+        """The user's statement as a traceback names it (None for code with no user line)."""
+        lineno = getattr(self.node, "lineno", None)
+        text = self.line if lineno else ""
+        if not text:
+            return None
+        info = self.info
+        return UserLine(info.filename, info.first_line + lineno - 1, text, info.name, self.role)
 
     def error(self, message: str, hint: str = ""):
         return self.info.error(self.at if self.at is not None else self.node, message, hint)

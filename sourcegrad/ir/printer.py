@@ -5,12 +5,13 @@ Statements become ``ast`` nodes and ``ast.unparse`` writes them (it knows Python
 and quoting; the brief named astor for this, which the standard library now replaces). A value
 read once, right where it is defined, by a pure operation, and not named by the user, is
 printed inside the expression that reads it: ``z = np.tanh(x @ W + b)`` again, not three lines.
-Comments travel as marker calls that the last step turns into ``#`` lines.
+Comments travel as marker calls that the last step (``lines.py``) turns into ``#`` lines; with
+them go origin markers, from which that step maps each generated line to the user line it runs
+(for errors raised while the gradient runs, ``tracebacks.py``).
 """
 from __future__ import annotations
 
 import ast
-import re
 import copy
 
 import gast
@@ -18,8 +19,9 @@ import gast
 from . import walk
 from .callees import twin
 from .core import UNBOUND, Const, Free, If, Op, Ref, Var
+from .lines import code_only, comment, finish, origin_marker
 
-_COMMENT = "__sourcegrad_comment__"
+_UNMARKED = object()  # (no origin marker yet in a block)
 _INLINE_KINDS = frozenset(("call", "binop", "unary", "compare", "getattr", "getitem", "slice",
                            "tuple", "list", "dict", "augop"))
 _BINOPS = {gast.Add: ast.Add, gast.Sub: ast.Sub, gast.Mult: ast.Mult, gast.Div: ast.Div,
@@ -44,6 +46,12 @@ class Printer:
         self.comments = comments
         self.inlined: dict = {}  # Var -> its defining Op, printed where the Var is read
         self.releases: dict = {}  # top-level statement -> names deleted after it
+        # the user lines the printed statements come from (origin markers refer to them by
+        # position), and after ``function()``: printed line number -> its user line
+        self.sources: list = []
+        self._positions: dict = {}  # user line -> its position in sources
+        self._source_of: dict = {}  # id(origin) -> position in sources
+        self.user_lines: dict = {}
 
     # -- the function -----------------------------------------------------------------------
     def function(self, fn, signature: ast.arguments, body_prefix=(), returns=None) -> str:
@@ -53,10 +61,14 @@ class Printer:
         results = [self.expr(a) for a in fn.body.yields]
         value = returns(results) if returns else (results[0] if len(results) == 1 else
                                                   ast.Tuple(results, ast.Load()))
+        # the return runs the user's line only when it prints an operation inside it
+        computed = [self.inlined[a] for a in fn.body.yields if a in self.inlined]
+        body.append(origin_marker(self.source_index(computed[0].origin) if computed else None))
         body.append(ast.Return(value))
         node = ast.FunctionDef(name=fn.name, args=signature, body=body, decorator_list=[],
                                returns=None, type_comment=None, type_params=[], lineno=0)
-        return finish(node)
+        text, self.user_lines = finish(node, self.sources)
+        return text
 
     def find_inlined(self, block) -> None:
         """Values printed inside their reader: read once, in the same block, by the next
@@ -93,7 +105,7 @@ class Printer:
 
     # -- statements -------------------------------------------------------------------------
     def block(self, block, top=False) -> list:
-        out, last = [], None
+        out, last, marked = [], None, _UNMARKED
         for stmt in block.stmts:
             if stmt.__class__ is Op and stmt.outs and stmt.outs[0] in self.inlined:
                 continue
@@ -104,12 +116,31 @@ class Printer:
                 line = origin.line
                 if line:
                     out.append(comment(("grad of: " if origin.role == "grad" else "") + line))
+            # (also where the comment is shared: two user lines with the same text, or a
+            # statement with no user line, must not be told as the line above)
+            source = self.source_index(origin)
+            if source != marked:
+                out.append(origin_marker(source))
+                marked = source
             last = origin
             out.extend(self.statement(stmt))
             released = self.releases.get(stmt) if top else None
             if released:
                 out.append(ast.Delete([ast.Name(n, ast.Del()) for n in sorted(released)]))
         return out
+
+    def source_index(self, origin):
+        """The position in ``sources`` of the user line ``origin`` names (None: none)."""
+        if origin is None:
+            return None
+        key = id(origin)
+        if key not in self._source_of:
+            line = origin.user_line()
+            if line is not None and line not in self._positions:
+                self._positions[line] = len(self.sources)
+                self.sources.append(line)
+            self._source_of[key] = None if line is None else self._positions[line]
+        return self._source_of[key]
 
     def statement(self, stmt) -> list:
         kind = stmt.__class__
@@ -149,8 +180,8 @@ class Printer:
         return [ast.Assign([targets], value, lineno=0)]
 
     def if_(self, stmt) -> list:
-        then = _code(self.block(stmt.then) + self.copies(stmt.outs, stmt.then.yields))
-        orelse = _code(self.block(stmt.orelse) + self.copies(stmt.outs, stmt.orelse.yields))
+        then = code_only(self.block(stmt.then) + self.copies(stmt.outs, stmt.then.yields))
+        orelse = code_only(self.block(stmt.orelse) + self.copies(stmt.outs, stmt.orelse.yields))
         if not then:
             if not orelse:
                 return []
@@ -159,7 +190,7 @@ class Printer:
 
     def loop(self, stmt) -> list:
         before = self.copies(stmt.params, stmt.inits)
-        body = _code(self.block(stmt.body) + self.copies(stmt.params, stmt.body.yields))
+        body = code_only(self.block(stmt.body) + self.copies(stmt.params, stmt.body.yields))
         if stmt.brk is not None:
             body.append(ast.If(self.expr(stmt.brk), [ast.Break()], []))
         after = self.copies(stmt.outs, stmt.params)
@@ -332,41 +363,6 @@ def constant(value):
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
         return ast.UnaryOp(ast.USub(), ast.Constant(-value))
     return ast.Constant(value)
-
-
-def _code(stmts: list) -> list:
-    """A block's statements, or none when it holds only comments (a Python block needs one
-    statement: the callers print ``pass`` for an empty loop, or drop an empty branch)."""
-    return stmts if any(not _is_comment(s) for s in stmts) else []
-
-
-def _is_comment(stmt) -> bool:
-    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and \
-        isinstance(stmt.value.func, ast.Name) and stmt.value.func.id == _COMMENT
-
-
-def comment(text: str) -> ast.Expr:
-    return ast.Expr(ast.Call(ast.Name(_COMMENT, ast.Load()), [ast.Constant(text)], []))
-
-
-def finish(node) -> str:
-    """Unparse, turning comment markers into comments."""
-    module = ast.Module([node], [])  # (ast.unparse needs no locations)
-    lines = []
-    marker = _COMMENT + "("
-    for line in ast.unparse(module).splitlines():
-        stripped = line.lstrip()
-        if stripped.startswith(marker):
-            text = ast.literal_eval(stripped[len(marker):-1])
-            lines.append(line[:len(line) - len(stripped)] + "# " + text)
-        else:
-            lines.append(_TUPLE_TARGET.sub(r"\1\2\3 \4 ", line))
-    return "\n".join(lines) + "\n"
-
-
-# (Python 3.10's ast.unparse writes ``(a, b) = ...`` and ``for (a, b) in``; later versions
-# ``a, b = ...``: one spelling, so the generated text is the same on every version)
-_TUPLE_TARGET = re.compile(r"^(\s*)(for )?\((\w+(?:, \w+)*,?)\) (=|in) ")
 
 
 def _negate(expr):

@@ -3,7 +3,7 @@
 # Each bind_...() only supplies the runtime helpers its functions call.
 # dispatch_...() runs the code specialized to the arguments' types, dtypes and shapes:
 # the general code below, with what those decide filled in (sourcegrad.source(df, *args)).
-def dispatch_grad_least_squares(ndarray, table, specialize):
+def dispatch_grad_least_squares(ndarray, table, specialize, note_user_lines):
 
     def grad_least_squares(W, b, x, y):
         # the code compiled for these arguments' types, dtypes and shapes
@@ -12,7 +12,11 @@ def dispatch_grad_least_squares(ndarray, table, specialize):
         function = table.get(key)
         if function is None:
             function = specialize(key)
-        return function(W, b, x, y)
+        try:
+            return function(W, b, x, y)
+        except BaseException as error:
+            note_user_lines(error)  # your file and line, in the traceback
+            raise
 
     return (grad_least_squares,)
 

@@ -3,7 +3,7 @@
 # Each bind_...() only supplies the runtime helpers its functions call.
 # dispatch_...() runs the code specialized to the arguments' types, dtypes and shapes:
 # the general code below, with what those decide filled in (sourcegrad.source(df, *args)).
-def dispatch_grad_scalar_loop(ndarray, table, specialize):
+def dispatch_grad_scalar_loop(ndarray, table, specialize, note_user_lines):
 
     def grad_scalar_loop(x):
         # the code compiled for these arguments' types, dtypes and shapes
@@ -12,7 +12,11 @@ def dispatch_grad_scalar_loop(ndarray, table, specialize):
         function = table.get(key)
         if function is None:
             function = specialize(key)
-        return function(x)
+        try:
+            return function(x)
+        except BaseException as error:
+            note_user_lines(error)  # your file and line, in the traceback
+            raise
 
     return (grad_scalar_loop,)
 

@@ -3,7 +3,7 @@
 # Each bind_...() only supplies the runtime helpers its functions call.
 # dispatch_...() runs the code specialized to the arguments' types, dtypes and shapes:
 # the general code below, with what those decide filled in (sourcegrad.source(df, *args)).
-def dispatch_value_and_grad_swap_then_math(ndarray, table, specialize):
+def dispatch_value_and_grad_swap_then_math(ndarray, table, specialize, note_user_lines):
 
     def value_and_grad_swap_then_math(a, b):
         # the code compiled for these arguments' types, dtypes and shapes
@@ -12,7 +12,11 @@ def dispatch_value_and_grad_swap_then_math(ndarray, table, specialize):
         function = table.get(key)
         if function is None:
             function = specialize(key)
-        return function(a, b)
+        try:
+            return function(a, b)
+        except BaseException as error:
+            note_user_lines(error)  # your file and line, in the traceback
+            raise
 
     return (value_and_grad_swap_then_math,)
 
