@@ -130,6 +130,9 @@ def test_the_traceback_shows_the_generated_line_and_the_users_line(module):
 
 # -- Python 3.11+: a note ----------------------------------------------------------------------
 
+ONLY_310 = "the Python 3.10 mechanism (a frame at the user's line, for want of notes) runs on 3.10"
+
+
 @pytest.mark.skipif(not NOTES, reason="notes (BaseException.add_note) are Python 3.11+")
 def test_a_note_names_the_users_file_line_and_source(module):
     error = mismatch(module)
@@ -187,7 +190,7 @@ def test_noting_again_adds_nothing(module):
 
 # -- Python 3.10: one more traceback entry, at the user's line ---------------------------------
 
-@pytest.mark.skipif(NOTES, reason="the Python 3.10 mechanism (a frame at the user's line, for want of notes) runs on 3.10 only")
+@pytest.mark.skipif(NOTES, reason=ONLY_310)
 def test_on_310_a_frame_at_the_users_line_follows_the_generated_one(module):
     error = mismatch(module)
     lineno = line_of(module, "z = x @ W")
@@ -201,7 +204,7 @@ def test_on_310_a_frame_at_the_users_line_follows_the_generated_one(module):
     assert not hasattr(error, "__notes__")
 
 
-@pytest.mark.skipif(NOTES, reason="the Python 3.10 mechanism (a frame at the user's line, for want of notes) runs on 3.10 only")
+@pytest.mark.skipif(NOTES, reason=ONLY_310)
 def test_on_310_an_error_in_the_backward_sweep_names_the_line_it_differentiates(
         module, restore_rules):
     @defvjp(module.scale)
@@ -214,7 +217,7 @@ def test_on_310_an_error_in_the_backward_sweep_names_the_line_it_differentiates(
             'gradient)\n    y = scale(x)\n') in formatted(error)
 
 
-@pytest.mark.skipif(NOTES, reason="the Python 3.10 mechanism (a frame at the user's line, for want of notes) runs on 3.10 only")
+@pytest.mark.skipif(NOTES, reason=ONLY_310)
 def test_on_310_an_error_in_a_helper_names_the_call_and_the_helpers_line(module):
     error = raised(sourcegrad.grad(module.unrolled), np.ones((3, 4)), np.ones(4))
     user = [(f.lineno, f.name) for f in traceback.extract_tb(error.__traceback__)
