@@ -184,6 +184,27 @@ def test_python_number_gives_a_plain_float(value):
     assert type(g) is float and g == pytest.approx(np.sum(X * np.exp(2.0 * X)), rel=1e-12)
 
 
+def _mean_of_shifted(x, y):
+    return np.mean(1.0 - y + x)
+
+
+def _sum_of_product(x, y):
+    return np.sum(x * y)
+
+
+@pytest.mark.parametrize("fn", [_mean_of_shifted, _sum_of_product])
+@pytest.mark.parametrize("y", [np.array(0.9), np.float64(0.9), 0.9, np.array([0.9])],
+                         ids=["0-d", "scalar", "float", "length-1"])
+def test_an_argument_broadcast_against_an_array_gets_a_gradient_of_its_own_type(fn, y):
+    # (found by the fuzzer: summing the adjoint to a 0-d array's shape gives a numpy scalar,
+    # which the gradient must turn back into a 0-d array)
+    x = np.array([1.5, -0.5, 2.0])
+    g = sourcegrad.grad(fn, wrt=1)(x, y)
+    assert type(g) is type(y) and np.shape(g) == np.shape(y)
+    expected = -1.0 if fn is _mean_of_shifted else np.sum(x)
+    np.testing.assert_allclose(g, expected, rtol=1e-12)
+
+
 def test_broadcast_argument_keeps_its_own_shape():
     row = np.array([[0.5, -1.0]], dtype=np.float32)
     g = sourcegrad.grad(lambda r, m: np.sum(r * m), wrt=0)(row, M)

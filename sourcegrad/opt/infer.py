@@ -303,6 +303,9 @@ def _call(prim, args, op) -> AVal:
         except TypeError:
             return FLOAT
     try:
+        if prim in (runtime.unbroadcast, runtime.expand_to) and len(args) >= 2 and \
+                args[1].rank == 0:
+            return _to_rank_zero(args[0])
         if prim in _SHAPE_OF_SECOND and len(args) >= 2:
             return _with_shape(args[1], args[0].dtype if args[0].kind != "float" else
                                np.dtype(np.float64), args[0])
@@ -396,6 +399,16 @@ def _ufunc(ufunc, args) -> AVal:
     if shape.rank == 0:  # a ufunc of scalars (even Python floats) gives a numpy scalar
         return AVal("scalar", dtype)
     return AVal("array", dtype, shape.ones)
+
+
+def _to_rank_zero(g: AVal) -> AVal:
+    """``unbroadcast(g, x)`` or ``expand_to(g, x)`` for a number or 0-d array ``x``: ``g``
+    itself when it has rank 0, else ``np.sum(g)`` -- a numpy scalar, not a 0-d array."""
+    if g.rank == 0:
+        return g
+    if g.kind == "array" and g.dtype is not None:
+        return AVal("scalar", g.dtype)
+    return UNKNOWN
 
 
 def _where(cond: AVal, a: AVal, b: AVal) -> AVal:
